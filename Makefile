@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_FIXTURES := $(wildcard fixtures/demo_*.json)
+
+.PHONY: run test venv install install-dev lint ci clean
+
+venv:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 13), "Python 3.13 is required (see .python-version)"'
+
+install: venv
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/base.txt
+
+install-dev: venv
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+
+## Run the back-office on SQLite with demo data and a local staff login (admin / admin).
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	$(if $(DEMO_FIXTURES),DEBUG=1 $(BIN)/python manage.py loaddata $(notdir $(basename $(DEMO_FIXTURES))))
+	DEBUG=1 $(BIN)/python manage.py ensure_dev_login
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole test suite (on PostgreSQL when DATABASE_URL is set, else SQLite).
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

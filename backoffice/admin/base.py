@@ -1,0 +1,61 @@
+"""Shared ModelAdmin bases: Unfold's look, simple-history's audit, import-export's files."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
+
+
+class HistoryAdmin(SimpleHistoryAdmin, UnfoldModelAdmin):
+    """Unfold ModelAdmin with a history page whose revert needs the change permission."""
+
+    list_filter_submit = True  # Unfold's range and text filters only apply on submit
+    list_per_page = 50
+    warn_unsaved_form = True
+    # Reverting an object is an edit; admins that must never revert say so here.
+    history_revert_allowed = True
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        if not self.history_revert_allowed or not self.has_change_permission(request, obj):
+            return True
+        return super().revert_disabled(request, obj)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ) -> HttpResponse:
+        # simple-history lets anybody with the view permission POST a revert.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or self.revert_disabled(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class _ExportModelAdmin(ExportMixin, admin.ModelAdmin):
+    """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is."""
+
+
+class ExportAdmin(HistoryAdmin, _ExportModelAdmin):
+    """History admin with export of the filtered changelist (view permission)."""
+
+    export_form_class = ExportForm
+
+
+class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
+    """History admin with import (add and change permission) and export (view permission)."""
+
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import both creates and updates rows, so it needs both permissions.
+        opts = self.opts
+        return all(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(op, opts)}")
+            for op in ("add", "change")
+        )

@@ -1,0 +1,72 @@
+"""Callbacks Unfold reads from settings: the environment badge and the sidebar."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+ENVIRONMENT_COLOURS = {"PRODUCTION": "danger", "STAGING": "warning", "DEVELOPMENT": "info"}
+
+# (group title, [(item title, material icon, "app_label.model_name"), ...])
+SIDEBAR_GROUPS = [
+    (
+        _("Catalog"),
+        [
+            (_("Products"), "inventory_2", "catalog.product"),
+            (_("Categories"), "category", "catalog.category"),
+            (_("Stock movements"), "swap_vert", "catalog.stockmovement"),
+        ],
+    ),
+    (
+        _("Orders & customers"),
+        [
+            (_("Orders"), "receipt_long", "orders.order"),
+            (_("Customers"), "group", "orders.customer"),
+        ],
+    ),
+    (
+        _("Staff"),
+        [
+            (_("Users"), "badge", "backoffice.user"),
+            (_("Roles"), "shield_person", "auth.group"),
+        ],
+    ),
+]
+
+
+def environment_callback(request: HttpRequest) -> list[str]:
+    """Return the header badge: the environment's name and its colour."""
+    name = settings.ENVIRONMENT_NAME.upper()
+    return [name, ENVIRONMENT_COLOURS.get(name, "info")]
+
+
+def _model_item(title: str, icon: str, label: str) -> dict | None:
+    app_label, model_name = label.split(".")
+    try:
+        link = reverse(f"admin:{app_label}_{model_name}_changelist")
+    except NoReverseMatch:  # the model is not registered in this build
+        return None
+    return {
+        "title": title,
+        "icon": icon,
+        "link": link,
+        # Hides the link only; the admin view itself checks the permission again.
+        "permission": lambda request: request.user.has_perm(f"{app_label}.view_{model_name}"),
+    }
+
+
+def sidebar_navigation(request: HttpRequest) -> list[dict]:
+    """Return the sidebar groups, each with the links this build has."""
+    groups = [
+        {
+            "title": _("Overview"),
+            "items": [
+                {"title": _("Dashboard"), "icon": "dashboard", "link": reverse("admin:index")}
+            ],
+        }
+    ]
+    for title, items in SIDEBAR_GROUPS:
+        links = [item for item in (_model_item(*spec) for spec in items) if item]
+        if links:
+            groups.append({"title": title, "separator": True, "items": links})
+    return groups

@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+
+from backoffice.roles import ROLE_NAMES
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username: str):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": PASSWORD, "next": reverse("admin:index")},
+    )
+
+
+def test_login_superuser_reaches_admin_index(client, superuser):
+    response = login(client, superuser.username)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_login_staff_user_of_each_role(client, make_staff, role):
+    user = make_staff(role)
+    response = login(client, user.username)
+    assert response.status_code == 302
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    assert index.context["user"] == user
+
+
+def test_login_non_staff_user_is_refused(client, make_staff):
+    user = make_staff(staff=False, username="customer")
+    response = login(client, user.username)
+    assert response.status_code == 200  # the form again, with an error
+    assert "enter the correct username and password for a staff account" in (
+        response.content.decode().lower()
+    )
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_login_page_is_unfold_styled(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 200
+    assert "unfold" in response.content.decode()
+    assert "Store back-office" in response.content.decode()
+
+
+def test_root_redirects_to_admin(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_logout_ends_the_session(client, superuser):
+    client.force_login(superuser)
+    assert client.post(reverse("admin:logout")).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302

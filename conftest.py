@@ -1,0 +1,70 @@
+"""Fixtures shared by every app's tests: staff users per role, and database markers."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from backoffice.roles import ROLE_NAMES
+
+PASSWORD = "a-long-test-password-1"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_staff(django_user_model):
+    """Return a factory: make_staff(role_name or None, superuser=False) -> User."""
+
+    def make(role: str | None = None, *, superuser: bool = False, staff: bool = True, **extra):
+        username = extra.pop("username", None) or (
+            "super" if superuser else (role or "nogroup").lower().replace(" ", "-")
+        )
+        user = django_user_model.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@example.com",
+            is_staff=staff or superuser,
+            is_superuser=superuser,
+            **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def superuser(make_staff):
+    return make_staff(superuser=True)
+
+
+@pytest.fixture(params=ROLE_NAMES)
+def role_user(request, make_staff):
+    return make_staff(request.param)
+
+
+@pytest.fixture
+def client_for(client):
+    """Return a function that logs a user into a fresh test client."""
+    from django.test import Client
+
+    def login(user) -> Client:
+        new_client = Client()
+        new_client.force_login(user)
+        return new_client
+
+    return login
+
+
+@pytest.fixture
+def admin_client_super(client, superuser):
+    """A test client logged in as a superuser (the built-in admin_client uses auth.User)."""
+    client.force_login(superuser)
+    return client

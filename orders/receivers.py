@@ -1,0 +1,1 @@
+"""Signal receivers: each is a few lines that call orders.services."""
