@@ -22,11 +22,22 @@ def _crud(label: str, *ops: str) -> list[str]:
 
 ALL = ("view", "add", "change", "delete")
 
+CATALOG_VIEW = [
+    *_crud("catalog.category", "view"),
+    *_crud("catalog.product", "view"),
+    *_crud("catalog.stockmovement", "view"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CATALOG_MANAGERS: [],
-    FULFILMENT: [],
-    CUSTOMER_SUPPORT: [],
-    READ_ONLY: [],
+    CATALOG_MANAGERS: [
+        *_crud("catalog.category", *ALL),
+        *_crud("catalog.product", *ALL),
+        *_crud("catalog.stockmovement", "view"),
+        "catalog.adjust_stock",
+    ],
+    FULFILMENT: [*CATALOG_VIEW],
+    CUSTOMER_SUPPORT: [*CATALOG_VIEW],
+    READ_ONLY: [*CATALOG_VIEW],
 }
 
 

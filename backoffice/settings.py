@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,11 +70,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Local. backoffice comes before import_export so that its all-or-nothing
+    # `manage.py import` command replaces the library's.
+    "backoffice",
     # Third party
     "import_export",
     "simple_history",
     # Local
-    "backoffice",
     "catalog",
     "orders",
 ]
@@ -145,6 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # The cache is shared by every web process (import files wait here between preview and
 # confirm), so it lives in the database rather than in one process's memory.
@@ -225,15 +229,18 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Preview and confirm may reach different processes: keep the file in the shared cache.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False  # we escape formulae ourselves (prefix ')
-IMPORT_EXPORT_FORMATS = [
-    "import_export.formats.base_formats.CSV",
-    "import_export.formats.base_formats.XLSX",
-]
 
 UNFOLD = {
     "SITE_TITLE": _("Store back-office"),
     "SITE_HEADER": _("Store back-office"),
     "SITE_SYMBOL": "storefront",
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("backoffice/favicon.svg"),
+        }
+    ],
     "SITE_URL": None,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,

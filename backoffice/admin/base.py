@@ -6,17 +6,23 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 
-class HistoryAdmin(SimpleHistoryAdmin, UnfoldModelAdmin):
-    """Unfold ModelAdmin with a history page whose revert needs the change permission."""
+class BaseAdmin(UnfoldModelAdmin):
+    """Unfold ModelAdmin with the project's list defaults."""
 
     list_filter_submit = True  # Unfold's range and text filters only apply on submit
     list_per_page = 50
     warn_unsaved_form = True
+
+
+class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
+    """An admin with a history page whose revert needs the change permission."""
+
     # Reverting an object is an edit; admins that must never revert say so here.
     history_revert_allowed = True
 
@@ -40,10 +46,11 @@ class _ExportModelAdmin(ExportMixin, admin.ModelAdmin):
     """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is."""
 
 
-class ExportAdmin(HistoryAdmin, _ExportModelAdmin):
-    """History admin with export of the filtered changelist (view permission)."""
+class ExportAdmin(BaseAdmin, _ExportModelAdmin):
+    """Admin (without history) that exports the filtered changelist (view permission)."""
 
     export_form_class = ExportForm
+    export_formats = [CSV, XLSX]
 
 
 class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
@@ -51,6 +58,8 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
 
     import_form_class = ImportForm
     export_form_class = ExportForm
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # An import both creates and updates rows, so it needs both permissions.

@@ -1,0 +1,241 @@
+"""Shared pieces of every import/export resource: strict widgets, formula escaping,
+all-or-nothing imports with column checks, and error reports that name row and column.
+
+Row numbers count data rows: row 1 is the first row under the header line.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from import_export import resources, widgets
+from import_export.results import Result
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"1", "true", "yes", "y"}
+FALSE_WORDS = {"0", "false", "no", "n"}
+
+
+def escape_formula(value: str) -> str:
+    """Return ``value`` made inert for spreadsheets: a leading ``'`` before =, +, -, @, tab, CR."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: str) -> str:
+    """Undo ``escape_formula`` so that an exported file re-imports unchanged."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class TextWidget(widgets.CharWidget):
+    """Text that may be blank; strips spaces and undoes formula escaping."""
+
+    def __init__(self, *, max_length: int | None = None, required: bool = False) -> None:
+        super().__init__(allow_blank=True)
+        self.max_length = max_length
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        text = unescape_formula(_text(value))
+        if self.required and not text:
+            raise ValueError("This value is required.")
+        if self.max_length and len(text) > self.max_length:
+            raise ValueError(f"At most {self.max_length} characters allowed (got {len(text)}).")
+        return text
+
+
+class DecimalWidget(widgets.DecimalWidget):
+    """A decimal >= 0 with at most two decimal places, e.g. 19.99."""
+
+    def __init__(self, *, required: bool = True, max_value: Decimal = Decimal("99999999.99")):
+        super().__init__()
+        self.required = required
+        self.max_value = max_value
+
+    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+        text = _text(value)
+        if not text:
+            if self.required:
+                raise ValueError("This value is required.")
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"'{text[:40]}' is not a number (use a dot: 19.99).") from None
+        if not number.is_finite():
+            raise ValueError(f"'{text[:40]}' is not a number.")
+        if number < 0:
+            raise ValueError(f"Must be 0 or more, got {text}.")
+        if number > self.max_value:
+            raise ValueError(f"Must be at most {self.max_value}, got {text[:40]}.")
+        if number != number.quantize(Decimal("0.01")):
+            raise ValueError(f"At most two decimal places, got {text}.")
+        return number
+
+
+class CountWidget(widgets.IntegerWidget):
+    """A whole number >= 0."""
+
+    def __init__(self, *, required: bool = True, max_value: int = 2_000_000_000) -> None:
+        super().__init__()
+        self.required = required
+        self.max_value = max_value
+
+    def clean(self, value, row=None, **kwargs) -> int | None:
+        text = _text(value)
+        if not text:
+            if self.required:
+                raise ValueError("This value is required.")
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"'{text[:40]}' is not a whole number.") from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(f"'{text[:40]}' is not a whole number.")
+        if number < 0:
+            raise ValueError(f"Must be 0 or more, got {text}.")
+        if number > self.max_value:
+            raise ValueError(f"Must be at most {self.max_value}, got {text[:40]}.")
+        return int(number)
+
+
+class BooleanWidget(widgets.BooleanWidget):
+    """1/0, true/false, yes/no (any case); exported as 1/0."""
+
+    def __init__(self, *, required: bool = True) -> None:
+        super().__init__()
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        text = _text(value).lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        if not text and not self.required:
+            return None
+        raise ValueError(f"'{_text(value)[:40]}' is not one of 1/0, true/false, yes/no.")
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return 1 if value else 0
+
+
+class SlugForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as the target's slug (or other unique key), looked up once."""
+
+    def __init__(self, model, field: str = "slug", *, required: bool = True) -> None:
+        super().__init__(model, field)
+        self.required = required
+        self._cache: dict[str, object] | None = None
+
+    def reset(self) -> None:
+        self._cache = None
+
+    def clean(self, value, row=None, **kwargs):
+        key = _text(value)
+        if not key:
+            if self.required:
+                raise ValueError("This value is required.")
+            return None
+        if self._cache is None:
+            self._cache = {getattr(obj, self.field): obj for obj in self.model.objects.all()}
+        try:
+            return self._cache[key]
+        except KeyError:
+            name = self.model._meta.verbose_name
+            raise ValueError(f"Unknown {name} '{key[:60]}'.") from None
+
+
+class StrictModelResource(resources.ModelResource):
+    """A ModelResource whose imports are all-or-nothing and whose exports are formula-safe.
+
+    Subclasses list ``required_columns``; any other column must be a field of the resource.
+    """
+
+    required_columns: tuple[str, ...] = ()
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
+        # One bad row must import nothing, validation errors included.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def before_import(self, dataset, **kwargs) -> None:
+        for field in self.fields.values():
+            if isinstance(field.widget, SlugForeignKeyWidget):
+                field.widget.reset()
+        self._seen_keys: dict[tuple, int] = {}
+        headers = [_text(h) for h in (dataset.headers or [])]
+        dataset.headers = headers
+        allowed = {field.column_name for field in self.get_import_fields()}
+        problems = []
+        missing = [c for c in self.required_columns if c not in headers]
+        if missing:
+            problems.append(f"Missing required column(s): {', '.join(missing)}.")
+        unknown = [h or "(empty)" for h in headers if h not in allowed]
+        if unknown:
+            problems.append(
+                f"Unknown column(s): {', '.join(unknown)}. "
+                f"Allowed columns: {', '.join(sorted(allowed))}."
+            )
+        repeated = sorted({h for h in headers if h and headers.count(h) > 1})
+        if repeated:
+            problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
+        if problems:
+            del dataset[:]  # nothing is imported; report the file's problem once, not per row
+            raise ValidationError(" ".join(problems))
+
+    def before_import_row(self, row, **kwargs) -> None:
+        key = tuple(_text(row.get(name)) for name in self.get_import_id_fields())
+        number = kwargs.get("row_number")
+        first = self._seen_keys.setdefault(key, number)
+        if first != number:
+            column = self.get_import_id_fields()[0]
+            raise ValidationError(
+                {column: f"'{', '.join(key)}' appears twice in the file (first on row {first})."}
+            )
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str):
+            return escape_formula(value)
+        return value
+
+
+def format_errors(result: Result, limit: int | None = None) -> list[str]:
+    """Return one line per problem of an import: file-level errors, then 'Row N, column C: …'."""
+    lines = [f"File: {_error_text(error.error)}" for error in result.base_errors]
+    for number, errors in result.row_errors():
+        lines.extend(f"Row {number}: {_error_text(error.error)}" for error in errors)
+    for invalid in result.invalid_rows:
+        for column, messages in _field_errors(invalid.error):
+            for message in messages:
+                lines.append(f"Row {invalid.number}, column {column}: {message}")
+    if limit is not None and len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more."]
+    return lines
+
+
+def _field_errors(error: ValidationError) -> Iterable[tuple[str, list[str]]]:
+    if hasattr(error, "error_dict"):
+        yield from error.message_dict.items()
+    else:
+        yield "(row)", error.messages
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)

@@ -1,0 +1,58 @@
+"""Forms of the catalog admin: the product form and the forms actions ask for."""
+
+from django import forms
+
+from catalog.models import Product, StockMovement
+
+
+class ProductForm(forms.ModelForm):
+    initial_stock = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        required=False,
+        help_text="Units on hand now; written to the stock ledger as the initial stock.",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "sku",
+            "name",
+            "category",
+            "description",
+            "is_active",
+            "price",
+            "cost",
+            "low_stock_threshold",
+        ]
+
+
+class PriceChangeForm(forms.Form):
+    percent = forms.DecimalField(
+        label="Change by (%)",
+        max_digits=6,
+        decimal_places=2,
+        min_value=-99.99,
+        max_value=1000,
+        help_text="10 raises prices by 10%, -15 lowers them by 15%. Rounded to cents.",
+    )
+
+
+MANUAL_REASONS = [
+    (StockMovement.Reason.ADJUSTMENT, "Adjustment (damaged, found, correction…)"),
+    (StockMovement.Reason.COUNT, "Stock count"),
+]
+
+
+class StockAdjustForm(forms.Form):
+    quantity = forms.IntegerField(
+        help_text="Units to add (positive) or remove (negative) for each selected product."
+    )
+    reason = forms.ChoiceField(choices=MANUAL_REASONS)
+    note = forms.CharField(max_length=255, required=False)
+
+    def clean_quantity(self) -> int:
+        quantity = self.cleaned_data["quantity"]
+        if quantity == 0:
+            raise forms.ValidationError("Enter a quantity other than 0.")
+        return quantity

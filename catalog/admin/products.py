@@ -1,0 +1,145 @@
+"""Products in the admin: list, filters, actions, ledger and history."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from unfold.contrib.filters.admin import (
+    RangeDateFilter,
+    RangeNumericFilter,
+    RelatedDropdownFilter,
+)
+from unfold.decorators import display
+
+from backoffice.admin.actions import action_with_form
+from backoffice.admin.base import BackofficeAdmin
+from catalog.admin.filters import StockStateFilter
+from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
+from catalog.admin.movements import StockMovementInline
+from catalog.models import Product, StockMovement, StockState
+from catalog.resources import ProductResource
+from catalog.services import (
+    InsufficientStock,
+    products_adjust_stock,
+    products_change_price,
+    products_set_active,
+    stock_adjust,
+)
+
+STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
+
+
+@admin.register(Product)
+class ProductAdmin(BackofficeAdmin):
+    form = ProductForm
+    resource_classes = [ProductResource]
+    list_display = [
+        "sku",
+        "name",
+        "category",
+        "price",
+        "display_stock",
+        "is_active",
+        "updated_at",
+    ]
+    list_display_links = ["sku", "name"]
+    search_fields = ["^sku", "name", "category__name"]
+    search_help_text = "SKU (exact or its start), product name or category name."
+    list_filter = [
+        ("category", RelatedDropdownFilter),
+        "is_active",
+        StockStateFilter,
+        ("price", RangeNumericFilter),
+        ("updated_at", RangeDateFilter),
+    ]
+    list_select_related = ["category"]
+    ordering = ["sku"]
+    readonly_fields = ["stock", "created_at", "updated_at"]
+    autocomplete_fields = ["category"]
+    inlines = [StockMovementInline]
+    actions = ["activate_products", "deactivate_products", "change_price", "adjust_stock"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return super().get_queryset(request).select_related("category")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Product | None = None):
+        main = ["sku", "name", "category", "description", "is_active"]
+        money = ["price", "cost"]
+        stock = (
+            ["low_stock_threshold", "initial_stock"]
+            if obj is None
+            else ["stock", "low_stock_threshold"]
+        )
+        fieldsets = [
+            (None, {"fields": main}),
+            ("Price", {"fields": money}),
+            ("Stock", {"fields": stock}),
+        ]
+        if obj is not None:
+            fieldsets.append(("Dates", {"fields": ["created_at", "updated_at"]}))
+        return fieldsets
+
+    @display(description="Stock", ordering="stock", label=STOCK_LABELS)
+    def display_stock(self, obj: Product) -> tuple[str, str]:
+        return obj.stock_state, f"{obj.stock} · {StockState(obj.stock_state).label}"
+
+    # Actions -----------------------------------------------------------------------------
+
+    @admin.action(description="Activate selected products", permissions=["change"])
+    def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        changed = products_set_active(products=queryset, active=True)
+        self.message_user(request, f"{changed} product(s) activated.")
+
+    @admin.action(description="Deactivate selected products", permissions=["change"])
+    def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        changed = products_set_active(products=queryset, active=False)
+        self.message_user(request, f"{changed} product(s) deactivated.")
+
+    @admin.action(description="Change price by a percentage", permissions=["change"])
+    def change_price(self, request: HttpRequest, queryset: QuerySet[Product]):
+        def apply(data: dict) -> None:
+            changed = products_change_price(products=queryset, percent=data["percent"])
+            self.message_user(
+                request, f"Price changed by {data['percent']}% on {changed} product(s)."
+            )
+
+        return action_with_form(
+            self, request, queryset, form_class=PriceChangeForm, title="Change prices", apply=apply
+        )
+
+    @admin.action(description="Adjust stock", permissions=["adjust_stock"])
+    def adjust_stock(self, request: HttpRequest, queryset: QuerySet[Product]):
+        def apply(data: dict) -> None:
+            try:
+                moves = products_adjust_stock(
+                    products=list(queryset),
+                    quantity=data["quantity"],
+                    reason=data["reason"],
+                    note=data["note"],
+                    user=request.user,
+                )
+            except InsufficientStock as error:
+                self.message_user(request, f"{error} No stock was changed.", messages.ERROR)
+                return
+            self.message_user(
+                request, f"Stock adjusted by {data['quantity']:+d} on {len(moves)} product(s)."
+            )
+
+        return action_with_form(
+            self, request, queryset, form_class=StockAdjustForm, title="Adjust stock", apply=apply
+        )
+
+    def has_adjust_stock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalog.adjust_stock")
+
+    # Hooks -------------------------------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        initial = form.cleaned_data.get("initial_stock")
+        if not change and initial:
+            stock_adjust(
+                product=obj,
+                quantity=initial,
+                reason=StockMovement.Reason.INITIAL,
+                user=request.user,
+            )

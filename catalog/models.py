@@ -1,0 +1,144 @@
+"""Categories, products and the stock ledger."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, help_text="Used in CSV files.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockState(models.TextChoices):
+    OUT = "out", "Out of stock"
+    LOW = "low", "Low stock"
+    IN = "in", "In stock"
+
+
+class Product(models.Model):
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # A cached counter of the ledger: only catalog.services writes it (see save()).
+    stock = models.IntegerField(default=0, editable=False)
+    low_stock_threshold = models.PositiveIntegerField(
+        default=5, help_text="At or below this stock the product counts as low on stock."
+    )
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The ledger (StockMovement) is the history of stock.
+    history = HistoricalRecords(excluded_fields=["stock"])
+
+    class Meta:
+        ordering = ["sku"]
+        permissions = [("adjust_stock", "Can adjust stock by hand")]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_gte_0"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="product_cost_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_active"], name="product_active_idx"),
+            models.Index(fields=["price"], name="product_price_idx"),
+            models.Index(fields=["updated_at"], name="product_updated_idx"),
+            models.Index(fields=["stock"], name="product_stock_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Saving a product never writes its stock: a form or import holds a counter read
+        # earlier, and writing it back would undo moves made since (a lost update).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "stock"
+            ]
+        elif self._state.adding and self.stock:
+            raise ValueError(
+                "A new product starts with stock 0; use catalog.services.stock_adjust."
+            )
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    @property
+    def stock_state(self) -> str:
+        if self.stock <= 0:
+            return StockState.OUT
+        if self.stock <= self.low_stock_threshold:
+            return StockState.LOW
+        return StockState.IN
+
+
+class StockMovement(models.Model):
+    """One change of one product's stock. Rows are only ever added, never changed."""
+
+    class Reason(models.TextChoices):
+        INITIAL = "initial", "Initial stock"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        COUNT = "count", "Stock count"
+        IMPORT = "import", "Import"
+        ORDER = "order", "Order"
+        CANCEL = "cancel", "Order cancelled"
+        RETURN = "return", "Order returned"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
+    quantity = models.IntegerField(help_text="Signed: positive adds stock, negative takes it.")
+    balance = models.IntegerField(help_text="The product's stock right after this move.")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    reference = models.CharField(
+        max_length=64, blank=True, help_text="What caused the move, e.g. order:ORD-000042."
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_0"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="movement_balance_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="movement_product_idx"),
+            models.Index(fields=["reference", "product"], name="movement_reference_idx"),
+            models.Index(fields=["-created_at"], name="movement_created_idx"),
+            models.Index(fields=["reason"], name="movement_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity:+d} {self.product_id} ({self.reason})"

@@ -1,0 +1,119 @@
+"""CSV/XLSX formats of the catalog (README "CSV formats").
+
+Usable from the admin and from ``manage.py import catalog.resources.ProductResource FILE``
+and ``manage.py export CSV catalog.resources.ProductResource``.
+"""
+
+import secrets
+
+from django.utils import timezone
+from import_export import fields
+
+from backoffice.resources import (
+    BooleanWidget,
+    CountWidget,
+    DecimalWidget,
+    SlugForeignKeyWidget,
+    StrictModelResource,
+    TextWidget,
+)
+from catalog.models import Category, Product, StockMovement
+from catalog.services import stock_set_bulk
+
+
+def new_import_reference() -> str:
+    """Return a reference shared by every ledger row of one import."""
+    return f"import:{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class CategoryResource(StrictModelResource):
+    slug = fields.Field("slug", "slug", TextWidget(max_length=120, required=True))
+    name = fields.Field("name", "name", TextWidget(max_length=120, required=True))
+    parent = fields.Field("parent", "parent", SlugForeignKeyWidget(Category, required=False))
+
+    required_columns = ("slug", "name")
+
+    class Meta:
+        model = Category
+        fields = ("slug", "name", "parent")
+        import_id_fields = ("slug",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class ProductResource(StrictModelResource):
+    sku = fields.Field("sku", "sku", TextWidget(max_length=64, required=True))
+    name = fields.Field("name", "name", TextWidget(max_length=200, required=True))
+    category = fields.Field("category", "category", SlugForeignKeyWidget(Category))
+    price = fields.Field("price", "price", DecimalWidget())
+    # Read from the counter on export; on import it is the wanted level, applied through
+    # the ledger after the rows are saved (see import_field and after_import).
+    stock = fields.Field("stock", "stock", CountWidget())
+    is_active = fields.Field("is_active", "is_active", BooleanWidget())
+    description = fields.Field("description", "description", TextWidget())
+    cost = fields.Field("cost", "cost", DecimalWidget(required=False))
+    low_stock_threshold = fields.Field(
+        "low_stock_threshold", "low_stock_threshold", CountWidget(max_value=1_000_000)
+    )
+
+    required_columns = ("sku", "name", "category", "price", "stock", "is_active")
+
+    class Meta:
+        model = Product
+        fields = (
+            "sku",
+            "name",
+            "category",
+            "price",
+            "stock",
+            "is_active",
+            "description",
+            "cost",
+            "low_stock_threshold",
+        )
+        import_id_fields = ("sku",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return Product.objects.select_related("category").order_by("sku")
+
+    def before_import(self, dataset, **kwargs) -> None:
+        super().before_import(dataset, **kwargs)
+        self.reference = new_import_reference()
+        self.stock_levels: dict[int, int] = {}
+        self.user = kwargs.get("user")
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
+        if field.attribute == "stock":
+            if field.column_name in row:
+                instance.wanted_stock = field.clean(row, **kwargs)
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        wanted = getattr(instance, "wanted_stock", None)
+        if wanted is not None and wanted != instance.stock:
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def before_save_instance(self, instance, row, **kwargs) -> None:
+        if self.user is not None and self.user.is_authenticated:
+            instance._history_user = self.user
+
+    def after_save_instance(self, instance, row, **kwargs) -> None:
+        wanted = getattr(instance, "wanted_stock", None)
+        if wanted is not None and wanted != instance.stock:
+            self.stock_levels[instance.pk] = wanted
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        if self.stock_levels and not result.has_errors() and not result.has_validation_errors():
+            user = self.user if self.user is not None and self.user.is_authenticated else None
+            stock_set_bulk(
+                levels=self.stock_levels,
+                reason=StockMovement.Reason.IMPORT,
+                reference=self.reference,
+                user=user,
+            )

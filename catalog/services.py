@@ -1,0 +1,215 @@
+"""Catalog writes that carry business rules. All stock moves go through this module.
+
+``stock_adjust`` moves one product's stock; ``stock_set_bulk`` is its twin for imports.
+Both lock the product rows (``select_for_update``, in primary-key order so that two
+transactions never wait on each other in a cycle), change the counter and append the
+ledger rows in one transaction. On SQLite, where row locks do not exist, the
+``IMMEDIATE`` transaction mode (settings) serialises writers instead.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import Product, StockMovement
+
+# Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
+CHUNK_SIZE = 900
+
+
+class InsufficientStock(Exception):
+    """A move would take a product's stock below zero."""
+
+    def __init__(self, *, product: Product, asked: int, available: int) -> None:
+        self.product = product
+        self.asked = asked
+        self.available = available
+        super().__init__(
+            f"Not enough stock for {product.sku} ({product.name}): "
+            f"asked {asked}, available {available}."
+        )
+
+
+def _chunks(items: list, size: int = CHUNK_SIZE) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lock_stock(product_ids: Iterable[int]) -> dict[int, int]:
+    """Lock the given products' rows in pk order and return {pk: current stock}."""
+    ids = sorted(set(product_ids))
+    current: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        rows = (
+            Product.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "stock")
+        )
+        current.update(rows)
+    return current
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    product: Product,
+    quantity: int,
+    reason: str,
+    reference: str = "",
+    note: str = "",
+    user=None,
+) -> StockMovement:
+    """Move ``quantity`` (signed) of ``product``'s stock and write the ledger row.
+
+    Raise ``InsufficientStock`` instead of going below zero; nothing is written then.
+    ``product.stock`` is updated in place to the new balance.
+    """
+    if quantity == 0:
+        raise ValueError("A stock move needs a non-zero quantity.")
+    available = _lock_stock([product.pk])[product.pk]
+    balance = available + quantity
+    if balance < 0:
+        raise InsufficientStock(product=product, asked=-quantity, available=available)
+    Product.objects.filter(pk=product.pk).update(stock=balance)
+    movement = StockMovement.objects.create(
+        product=product,
+        quantity=quantity,
+        balance=balance,
+        reason=reason,
+        reference=reference,
+        note=note,
+        created_by=user,
+    )
+    product.stock = balance
+    return movement
+
+
+@transaction.atomic
+def stock_set_bulk(
+    *,
+    levels: Mapping[int, int],
+    reason: str,
+    reference: str,
+    note: str = "",
+    user=None,
+) -> list[StockMovement]:
+    """Set each product's stock (``{product_pk: new level}``), one ledger row per change.
+
+    Products already at their level are left alone. The difference is computed under the
+    row lock, so a sale that happens meanwhile is never overwritten.
+    """
+    negative = {pk: level for pk, level in levels.items() if level < 0}
+    if negative:
+        raise ValueError(f"Stock levels must be >= 0, got {negative}.")
+    current = _lock_stock(levels)
+    now = timezone.now()
+    movements = [
+        StockMovement(
+            product_id=pk,
+            quantity=level - current[pk],
+            balance=level,
+            reason=reason,
+            reference=reference,
+            note=note,
+            created_by=user,
+            created_at=now,
+        )
+        for pk, level in sorted(levels.items())
+        if level != current[pk]
+    ]
+    if not movements:
+        return []
+    _write_counters({m.product_id: m.balance for m in movements})
+    return StockMovement.objects.bulk_create(movements, batch_size=CHUNK_SIZE)
+
+
+def _write_counters(balances: Mapping[int, int]) -> None:
+    """Write new counters for already-locked products, one statement per chunk."""
+    items = sorted(balances.items())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for chunk in _chunks(items, 5000):
+                cursor.execute(
+                    f"UPDATE {Product._meta.db_table} AS p SET stock = v.stock "
+                    "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, stock) WHERE p.id = v.id",
+                    [[pk for pk, _ in chunk], [stock for _, stock in chunk]],
+                )
+        return
+    products = [Product(pk=pk, stock=stock) for pk, stock in items]
+    Product.objects.bulk_update(products, ["stock"], batch_size=CHUNK_SIZE)
+
+
+@dataclass(frozen=True)
+class StockDisagreement:
+    product_id: int
+    sku: str
+    stock: int
+    ledger: int
+
+
+def stock_reconcile() -> list[StockDisagreement]:
+    """Return every product whose counter differs from the sum of its ledger rows."""
+    ledger = (
+        StockMovement.objects.filter(product=OuterRef("pk"))
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    rows = (
+        Product.objects.annotate(ledger=Coalesce(Subquery(ledger, output_field=IntegerField()), 0))
+        .exclude(stock=F("ledger"))
+        .order_by("pk")
+        .values_list("pk", "sku", "stock", "ledger")
+    )
+    return [StockDisagreement(*row) for row in rows]
+
+
+@transaction.atomic
+def products_adjust_stock(
+    *,
+    products: Iterable[Product],
+    quantity: int,
+    reason: str,
+    note: str = "",
+    user=None,
+) -> list[StockMovement]:
+    """Move the same quantity for every product: all of them, or none (InsufficientStock)."""
+    return [
+        stock_adjust(product=product, quantity=quantity, reason=reason, note=note, user=user)
+        for product in sorted(products, key=lambda p: p.pk)
+    ]
+
+
+@transaction.atomic
+def products_set_active(*, products: QuerySet[Product], active: bool) -> int:
+    """Activate or deactivate products; return how many changed. Each change is in history."""
+    changed = 0
+    for product in products.exclude(is_active=active):
+        product.is_active = active
+        product.save(update_fields=["is_active", "updated_at"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def products_change_price(*, products: QuerySet[Product], percent: Decimal) -> int:
+    """Change prices by ``percent`` (e.g. 10 or -15), rounded to cents; return how many changed."""
+    if percent <= -100:
+        raise ValueError("A price cut must be less than 100%.")
+    factor = 1 + percent / Decimal(100)
+    changed = 0
+    for product in products:
+        new_price = (product.price * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if new_price == product.price:
+            continue
+        product.price = new_price
+        product.save(update_fields=["price", "updated_at"])
+        changed += 1
+    return changed
