@@ -198,7 +198,16 @@ class StrictModelResource(resources.ModelResource):
             raise ValidationError(" ".join(problems))
 
     def before_import_row(self, row, **kwargs) -> None:
-        key = tuple(_text(row.get(name)) for name in self.get_import_id_fields())
+        # The key columns are read to find the existing row before any field is imported;
+        # check them here so that their errors name the column like every other error.
+        values = []
+        for name in self.get_import_id_fields():
+            field = self.fields[name]
+            try:
+                values.append(field.clean(row))
+            except ValueError as error:
+                raise ValidationError({field.column_name: str(error)}) from None
+        key = tuple(str(value) for value in values)
         number = kwargs.get("row_number")
         first = self._seen_keys.setdefault(key, number)
         if first != number:

@@ -28,6 +28,12 @@ CATALOG_VIEW = [
     *_crud("catalog.stockmovement", "view"),
 ]
 
+ORDERS_VIEW = [
+    *_crud("orders.customer", "view"),
+    *_crud("orders.order", "view"),
+    *_crud("orders.orderitem", "view"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CATALOG_MANAGERS: [
         *_crud("catalog.category", *ALL),
@@ -35,9 +41,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("catalog.stockmovement", "view"),
         "catalog.adjust_stock",
     ],
-    FULFILMENT: [*CATALOG_VIEW],
-    CUSTOMER_SUPPORT: [*CATALOG_VIEW],
-    READ_ONLY: [*CATALOG_VIEW],
+    FULFILMENT: [
+        *CATALOG_VIEW,
+        *ORDERS_VIEW,
+        "orders.mark_shipped",
+        "orders.mark_delivered",
+    ],
+    CUSTOMER_SUPPORT: [
+        *CATALOG_VIEW,
+        *_crud("orders.customer", "view", "add", "change"),
+        *_crud("orders.order", "view", "add", "change"),
+        *_crud("orders.orderitem", *ALL),
+        "orders.mark_paid",
+        "orders.cancel_order",
+        "orders.mark_returned",
+    ],
+    READ_ONLY: [*CATALOG_VIEW, *ORDERS_VIEW],
 }
 
 

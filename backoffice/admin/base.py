@@ -68,3 +68,10 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
             request.user.has_perm(f"{opts.app_label}.{get_permission_codename(op, opts)}")
             for op in ("add", "change")
         )
+
+
+class HistoryExportAdmin(HistoryAdmin, _ExportModelAdmin):
+    """History admin that exports (view permission) but never imports."""
+
+    export_form_class = ExportForm
+    export_formats = [CSV, XLSX]

@@ -1,0 +1,105 @@
+"""Forms of the order admin: the status check and the stock check of the lines."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Sum
+
+from catalog.models import Product, StockMovement
+from orders.models import HOLDS_STOCK, Order, OrderStatus
+from orders.services import TransitionRefused, check_transition
+
+
+class OrderForm(forms.ModelForm):
+    user = None  # set by OrderAdmin.get_form: transitions depend on the user's role
+
+    class Meta:
+        model = Order
+        fields = [
+            "customer",
+            "status",
+            "shipping_name",
+            "shipping_street",
+            "shipping_city",
+            "shipping_postal_code",
+            "shipping_country",
+            "shipping_cost",
+            "discount",
+            "notes",
+            "placed_at",
+        ]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if self.instance.pk is None:
+            if status != OrderStatus.PENDING:
+                raise forms.ValidationError("A new order starts as Pending.")
+            return status
+        if status != self.instance.status:
+            try:
+                check_transition(order=self.instance, to_status=status, user=self.user)
+            except TransitionRefused as refused:
+                raise forms.ValidationError(str(refused)) from None
+        return status
+
+
+class OrderItemFormSet(forms.BaseInlineFormSet):
+    """Check the lines against the stock before anything is saved.
+
+    This gives the staff member a form error on the line; the save itself checks again
+    under row locks (catalog.services.stock_adjust), for the rare race in between.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        wanted: dict[int, int] = defaultdict(int)
+        subtotal = Decimal(0)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("product"):
+                continue
+            product = data["product"]
+            wanted[product.pk] += data["quantity"] or 0
+            subtotal += (data.get("unit_price") or product.price) * (data["quantity"] or 0)
+        status = self.data.get("status") or self.instance.status
+        if status not in HOLDS_STOCK or not wanted:
+            self._check_discount(subtotal)
+            return
+        held = self._held_by_this_order()
+        problems = []
+        for product in Product.objects.filter(pk__in=wanted).order_by("sku"):
+            available = product.stock + held.get(product.pk, 0)
+            if wanted[product.pk] > available:
+                problems.append(
+                    f"Not enough stock for {product.sku} ({product.name}): "
+                    f"asked {wanted[product.pk]}, available {available}."
+                )
+        if problems:
+            raise forms.ValidationError(problems)
+        self._check_discount(subtotal)
+
+    def _held_by_this_order(self) -> dict[int, int]:
+        if self.instance.pk is None:
+            return {}
+        rows = (
+            StockMovement.objects.filter(reference=self.instance.stock_reference)
+            .values("product_id")
+            .annotate(moved=Sum("quantity"))
+            .values_list("product_id", "moved")
+        )
+        return {product_id: -moved for product_id, moved in rows}
+
+    def _check_discount(self, subtotal: Decimal) -> None:
+        try:
+            shipping = Decimal(self.data.get("shipping_cost") or 0)
+            discount = Decimal(self.data.get("discount") or 0)
+        except ArithmeticError:
+            return  # the order form reports the bad number itself
+        if discount > subtotal + shipping:
+            raise forms.ValidationError(
+                f"The discount ({discount}) is larger than lines plus shipping "
+                f"({subtotal + shipping})."
+            )

@@ -1,0 +1,314 @@
+"""Orders in the admin: list, lines, the ledger panel, history and status transitions."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from unfold.admin import TabularInline
+from unfold.contrib.filters.admin import (
+    ChoicesCheckboxFilter,
+    RangeDateFilter,
+    RangeNumericFilter,
+)
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from backoffice.admin.base import HistoryExportAdmin
+from catalog.models import StockMovement
+from catalog.services import InsufficientStock
+from orders.admin.filters import ShippingCountryFilter
+from orders.admin.forms import OrderForm, OrderItemFormSet
+from orders.models import Order, OrderItem, OrderStatus
+from orders.resources import OrderLineResource
+from orders.services import (
+    TRANSITIONS,
+    TransitionRefused,
+    flush_order_changes,
+    order_changes_deferred,
+    order_transition,
+)
+
+STATUS_LABELS = {
+    OrderStatus.PENDING: "warning",
+    OrderStatus.PAID: "info",
+    OrderStatus.SHIPPED: "primary",
+    OrderStatus.DELIVERED: "success",
+    OrderStatus.CANCELLED: "danger",
+    OrderStatus.RETURNED: "danger",
+}
+# Target status -> (button and action text, permission codename).
+TRANSITION_ACTIONS = {
+    OrderStatus.PAID: ("Mark as paid", "mark_paid"),
+    OrderStatus.SHIPPED: ("Mark as shipped", "mark_shipped"),
+    OrderStatus.DELIVERED: ("Mark as delivered", "mark_delivered"),
+    OrderStatus.CANCELLED: ("Cancel order", "cancel_order"),
+    OrderStatus.RETURNED: ("Mark as returned", "mark_returned"),
+}
+
+
+class OrderItemInline(TabularInline):
+    model = OrderItem
+    formset = OrderItemFormSet
+    fields = ["product", "quantity", "unit_price", "display_line_total"]
+    readonly_fields = ["display_line_total"]
+    autocomplete_fields = ["product"]
+    extra = 0
+    min_num = 1
+    verbose_name_plural = "Lines"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
+        return super().get_queryset(request).select_related("product")
+
+    @admin.display(description="Line total")
+    def display_line_total(self, obj: OrderItem) -> str:
+        return f"{obj.line_total:.2f}" if obj.pk else "—"
+
+    # Lines change only while the order is pending or paid.
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return super().has_add_permission(request, obj) and (obj is None or obj.lines_editable)
+
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.lines_editable)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.lines_editable)
+
+
+def _bulk_transition(to_status: str):
+    text, codename = TRANSITION_ACTIONS[to_status]
+
+    def run(modeladmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        modeladmin.run_transitions(request, queryset, to_status)
+
+    run.__name__ = f"bulk_{to_status}"
+    return admin.action(description=f"{text} (selected orders)", permissions=[codename])(run)
+
+
+def _detail_transition(to_status: str):
+    text, _ = TRANSITION_ACTIONS[to_status]
+
+    def run(modeladmin, request: HttpRequest, form, object_id: str) -> HttpResponse:
+        return modeladmin.run_detail_transition(request, object_id, to_status)
+
+    run.__name__ = f"detail_{to_status}"
+    return action(
+        description=text,
+        url_path=f"transition/{to_status}",
+        permissions=[f"to_{to_status}"],
+        variant=ActionVariant.DANGER
+        if to_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+        else ActionVariant.PRIMARY,
+        dialog={
+            "title": f"{text}?",
+            "description": "The order's stock moves accordingly, and the change is recorded "
+            "in its history.",
+            "form_submit_text": text,
+        },
+    )(run)
+
+
+@admin.register(Order)
+class OrderAdmin(HistoryExportAdmin):
+    form = OrderForm
+    resource_classes = [OrderLineResource]
+    inlines = [OrderItemInline]
+    list_display = [
+        "number",
+        "customer",
+        "display_status",
+        "item_count",
+        "total",
+        "placed_at",
+    ]
+    list_display_links = ["number"]
+    search_fields = ["^number", "^customer__email", "customer__first_name", "customer__last_name"]
+    search_help_text = "Order number (or its start), customer email (or its start) or name."
+    list_filter = [
+        ("status", ChoicesCheckboxFilter),
+        ("placed_at", RangeDateFilter),
+        ("total", RangeNumericFilter),
+        ShippingCountryFilter,
+    ]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["number", "total", "item_count", "display_ledger", "updated_at"]
+    ordering = ["-placed_at", "-id"]
+    show_full_result_count = False
+    history_revert_allowed = False  # a revert could skip the status workflow and stock
+    actions = [_bulk_transition(status) for status in TRANSITION_ACTIONS]
+    actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
+
+    fieldsets = [
+        (None, {"fields": ["number", "customer", "status", "placed_at", "notes"]}),
+        (
+            "Shipping address",
+            {
+                "fields": [
+                    "shipping_name",
+                    "shipping_street",
+                    "shipping_city",
+                    "shipping_postal_code",
+                    "shipping_country",
+                ],
+                "description": "Left blank, it is copied from the customer on first save.",
+            },
+        ),
+        ("Money", {"fields": ["shipping_cost", "discount", "total", "item_count"]}),
+        ("Stock ledger of this order", {"fields": ["display_ledger"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return super().get_queryset(request).select_related("customer")
+
+    def get_form(self, request: HttpRequest, obj: Order | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            fields.append("status")  # new orders start as pending
+        return fields
+
+    @display(description="Status", ordering="status", label=STATUS_LABELS)
+    def display_status(self, obj: Order) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @admin.display(description="Ledger rows")
+    def display_ledger(self, obj: Order) -> str:
+        if obj.pk is None:
+            return "—"
+        rows = StockMovement.objects.filter(reference=obj.stock_reference).select_related(
+            "product", "created_by"
+        )
+        if not rows:
+            return "No stock moved by this order."
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{:+d}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    m.created_at.strftime("%Y-%m-%d %H:%M"),
+                    m.product.sku,
+                    m.quantity,
+                    m.balance,
+                    m.get_reason_display(),
+                    m.created_by or "—",
+                )
+                for m in rows
+            ),
+        )
+        return format_html(
+            '<table class="w-full text-sm"><thead><tr><th class="text-left">When</th>'
+            '<th class="text-left">SKU</th><th class="text-left">Qty</th>'
+            '<th class="text-left">Balance</th><th class="text-left">Reason</th>'
+            '<th class="text-left">By</th></tr></thead><tbody>{}</tbody></table>',
+            body,
+        )
+
+    # Saving: stock moves once, at the end, for the final state -------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with order_changes_deferred(user=request.user):
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except InsufficientStock as error:
+            # Raised under the row locks after the form's own check passed: another sale
+            # took the stock meanwhile. The transaction is rolled back; nothing is kept.
+            self.message_user(request, f"{error} Nothing was saved.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request: HttpRequest, obj: Order, form, change: bool) -> None:
+        if not change:
+            customer = obj.customer
+            defaults = {
+                "shipping_name": customer.full_name,
+                "shipping_street": customer.street,
+                "shipping_city": customer.city,
+                "shipping_postal_code": customer.postal_code,
+                "shipping_country": customer.country,
+            }
+            for field, value in defaults.items():
+                if not getattr(obj, field):
+                    setattr(obj, field, value)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        flush_order_changes()
+
+    # Status transitions ----------------------------------------------------------------------
+
+    def run_transitions(self, request: HttpRequest, queryset: QuerySet[Order], to_status: str):
+        done, refused = [], []
+        for order in queryset.order_by("pk"):
+            try:
+                order_transition(order=order, to_status=to_status, user=request.user)
+                done.append(order.number)
+            except TransitionRefused as error:
+                refused.append(str(error))
+        label = OrderStatus(to_status).label
+        if done:
+            self.message_user(request, f"{len(done)} order(s) now {label}: {', '.join(done)}.")
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} order(s) refused: " + " ".join(refused),
+                messages.ERROR,
+            )
+
+    def run_detail_transition(self, request: HttpRequest, object_id: str, to_status: str):
+        order = get_object_or_404(Order, pk=object_id)
+        try:
+            order = order_transition(order=order, to_status=to_status, user=request.user)
+            self.message_user(request, f"{order.number} is now {order.get_status_display()}.")
+        except TransitionRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        url = reverse("admin:orders_order_change", args=[order.pk])
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url)
+
+    def may_transition(self, request: HttpRequest, object_id, to_status: str) -> bool:
+        """Show (and allow) a status button only where the workflow and the role allow it."""
+        codename = TRANSITION_ACTIONS[to_status][1]
+        if not request.user.has_perm(f"orders.{codename}"):
+            return False
+        if object_id is None:
+            return True
+        status = Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
+        return (status, to_status) in TRANSITIONS
+
+    def has_mark_paid_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.mark_paid")
+
+    def has_mark_shipped_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.mark_shipped")
+
+    def has_mark_delivered_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.mark_delivered")
+
+    def has_cancel_order_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.cancel_order")
+
+    def has_mark_returned_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.mark_returned")
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
+        # The export has one row per line of the orders the list shows.
+        orders = super().get_export_queryset(request)
+        return OrderLineResource().get_queryset().filter(order__in=orders.values("pk"))
+
+
+for _status in TRANSITION_ACTIONS:
+    setattr(OrderAdmin, f"detail_{_status}", _detail_transition(_status))
+    setattr(
+        OrderAdmin,
+        f"has_to_{_status}_permission",
+        lambda self, request, object_id=None, _to=_status: self.may_transition(
+            request, object_id, _to
+        ),
+    )

@@ -1,0 +1,191 @@
+"""Customers, orders and order lines."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from catalog.models import Product
+
+country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter country code, e.g. DE or FR.")
+
+
+class Customer(models.Model):
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=40, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code], help_text="Two letters, e.g. DE."
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="customer_name_idx"),
+            models.Index(fields=["country"], name="customer_country_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    def save(self, *args, **kwargs) -> None:
+        # Emails are the business key: one spelling per address.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class OrderNumberSequence(models.Model):
+    """The last order number handed out. One row; locked while a number is taken."""
+
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"ORD-{self.last_value:06d}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    RETURNED = "returned", "Returned"
+
+
+# Statuses in which an order keeps its goods out of stock.
+HOLDS_STOCK = frozenset(
+    {OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
+)
+# Statuses in which staff may still change an order's lines.
+EDITABLE = frozenset({OrderStatus.PENDING, OrderStatus.PAID})
+
+money = {"max_digits": 12, "decimal_places": 2}
+
+
+class Order(models.Model):
+    number = models.CharField(
+        max_length=20, unique=True, blank=True, help_text="Given on first save, e.g. ORD-000042."
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_street = models.CharField(max_length=200, blank=True)
+    shipping_city = models.CharField(max_length=100, blank=True)
+    shipping_postal_code = models.CharField(max_length=20, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True, validators=[country_code])
+    shipping_cost = models.DecimalField(
+        **money, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    discount = models.DecimalField(
+        **money, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    # Kept by orders.services.order_recalculate: lines + shipping - discount.
+    total = models.DecimalField(**money, default=Decimal("0.00"), editable=False)
+    # Units on the order, kept with the total so that lists need no aggregate per row.
+    item_count = models.PositiveIntegerField(default=0, editable=False)
+    notes = models.TextField(blank=True)
+    placed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["total", "item_count", "updated_at"])
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        permissions = [
+            ("mark_paid", "Can mark orders as paid"),
+            ("mark_shipped", "Can mark orders as shipped"),
+            ("mark_delivered", "Can mark orders as delivered"),
+            ("cancel_order", "Can cancel orders"),
+            ("mark_returned", "Can mark orders as returned"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(shipping_cost__gte=0), name="order_shipping_gte_0"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="order_discount_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            models.Index(fields=["status", "-placed_at"], name="order_status_idx"),
+            models.Index(fields=["customer", "-placed_at"], name="order_customer_idx"),
+            models.Index(fields=["total"], name="order_total_idx"),
+            models.Index(fields=["shipping_country"], name="order_country_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or "New order"
+
+    def save(self, *args, **kwargs) -> None:
+        # The number is taken at the first save, not when the instance is built: an add
+        # form that is only displayed must not use one up.
+        if not self.number:
+            from orders.services import order_next_number
+
+            self.number = order_next_number()
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    @property
+    def stock_reference(self) -> str:
+        return f"order:{self.number}"
+
+    @property
+    def holds_stock(self) -> bool:
+        return self.status in HOLDS_STOCK
+
+    @property
+    def lines_editable(self) -> bool:
+        return self.status in EDITABLE
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        **money,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Leave blank for the product's current price.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="item_quantity_gte_1"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="item_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product.sku}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.unit_price is None:  # the price at the time of ordering
+            self.unit_price = self.product.price
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.unit_price or Decimal(0)) * self.quantity

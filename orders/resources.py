@@ -1,0 +1,108 @@
+"""CSV/XLSX formats of customers and order lines (README "CSV formats")."""
+
+from import_export import fields, widgets
+
+from backoffice.resources import StrictModelResource, TextWidget
+from orders.models import Customer, OrderItem
+
+
+class EmailWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs) -> str:
+        email = super().clean(value, row, **kwargs).lower()
+        if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+            raise ValueError(f"'{email[:60]}' is not an email address.")
+        return email
+
+
+class CountryWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs) -> str:
+        code = super().clean(value, row, **kwargs).upper()
+        if code and (len(code) != 2 or not code.isalpha()):
+            raise ValueError(f"'{code[:20]}' is not a two-letter country code (e.g. DE).")
+        return code
+
+
+class CustomerResource(StrictModelResource):
+    email = fields.Field("email", "email", EmailWidget(max_length=254, required=True))
+    first_name = fields.Field("first_name", "first_name", TextWidget(max_length=100, required=True))
+    last_name = fields.Field("last_name", "last_name", TextWidget(max_length=100, required=True))
+    phone = fields.Field("phone", "phone", TextWidget(max_length=40))
+    street = fields.Field("street", "street", TextWidget(max_length=200))
+    city = fields.Field("city", "city", TextWidget(max_length=100))
+    postal_code = fields.Field("postal_code", "postal_code", TextWidget(max_length=20))
+    country = fields.Field("country", "country", CountryWidget())
+    notes = fields.Field("notes", "notes", TextWidget())
+
+    required_columns = ("email", "first_name", "last_name")
+
+    class Meta:
+        model = Customer
+        fields = (
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "street",
+            "city",
+            "postal_code",
+            "country",
+            "notes",
+        )
+        import_id_fields = ("email",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return Customer.objects.order_by("email")
+
+    def before_save_instance(self, instance, row, **kwargs) -> None:
+        user = kwargs.get("user")
+        if user is not None and user.is_authenticated:
+            instance._history_user = user
+
+
+class OrderLineResource(StrictModelResource):
+    """Export only: one row per order line, with its order's figures."""
+
+    order_number = fields.Field("order__number", "order_number", readonly=True)
+    status = fields.Field("order__status", "status", readonly=True)
+    placed_at = fields.Field(
+        "order__placed_at", "placed_at", widgets.DateTimeWidget("%Y-%m-%d %H:%M:%S"), readonly=True
+    )
+    customer_email = fields.Field("order__customer__email", "customer_email", readonly=True)
+    customer_name = fields.Field(column_name="customer_name", readonly=True)
+    sku = fields.Field("product__sku", "sku", readonly=True)
+    product_name = fields.Field("product__name", "product_name", readonly=True)
+    quantity = fields.Field("quantity", "quantity", readonly=True)
+    unit_price = fields.Field("unit_price", "unit_price", readonly=True)
+    line_total = fields.Field(column_name="line_total", readonly=True)
+    order_total = fields.Field("order__total", "order_total", readonly=True)
+
+    class Meta:
+        model = OrderItem
+        fields = (
+            "order_number",
+            "status",
+            "placed_at",
+            "customer_email",
+            "customer_name",
+            "sku",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "order_total",
+        )
+        export_order = fields
+
+    def get_queryset(self):
+        return OrderItem.objects.select_related("order__customer", "product").order_by(
+            "-order__placed_at", "order_id", "id"
+        )
+
+    def dehydrate_customer_name(self, item: OrderItem) -> str:
+        return item.order.customer.full_name
+
+    def dehydrate_line_total(self, item: OrderItem) -> str:
+        return f"{item.line_total:.2f}"
