@@ -2,7 +2,6 @@
 PYTHON ?= $(shell command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_FIXTURES := $(wildcard fixtures/demo_*.json)
 
 .PHONY: run test venv install install-dev lint ci clean
 
@@ -21,7 +20,7 @@ install-dev: venv
 ## Run the back-office on SQLite with demo data and a local staff login (admin / admin).
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	$(if $(DEMO_FIXTURES),DEBUG=1 $(BIN)/python manage.py loaddata $(notdir $(basename $(DEMO_FIXTURES))))
+	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py ensure_dev_login
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 

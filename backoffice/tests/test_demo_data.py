@@ -1,0 +1,136 @@
+"""Demo fixtures, load_demo and seed."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from backoffice.models import User
+from catalog.models import Category, Product, StockMovement
+from catalog.services import stock_reconcile
+from catalog.tests.factories import make_product
+from orders.models import Customer, Order, OrderItem, OrderStatus
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = ["demo_catalog", "demo_customers", "demo_orders", "demo_staff"]
+
+
+def state() -> tuple:
+    return (
+        Category.objects.count(),
+        Product.objects.count(),
+        StockMovement.objects.count(),
+        Customer.objects.count(),
+        Order.objects.count(),
+        OrderItem.objects.count(),
+        tuple(Product.objects.order_by("pk").values_list("stock", flat=True)),
+        tuple(Order.objects.order_by("pk").values_list("status", "total")),
+    )
+
+
+def test_demo_fixtures_load_twice_without_change_and_reconcile():
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    first = state()
+    categories, products, movements, customers, orders, _, _, _ = first
+    assert (categories, customers) == (10, 45)
+    assert products >= 60 and orders >= 150 and movements > products
+    assert stock_reconcile() == []
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert statuses == {s.value for s in OrderStatus}
+    assert Product.objects.filter(stock=0).exists()  # some out of stock
+    assert any(0 < p.stock <= p.low_stock_threshold for p in Product.objects.all())  # some low
+
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    assert state() == first
+    assert stock_reconcile() == []
+
+
+def test_demo_fixture_orders_agree_with_the_ledger():
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    for order in Order.objects.prefetch_related("items")[:40]:
+        moved = StockMovement.objects.filter(reference=order.stock_reference)
+        held = -sum(moved.values_list("quantity", flat=True))
+        expected = sum(i.quantity for i in order.items.all()) if order.holds_stock else 0
+        assert held == expected, order.number
+
+
+def test_demo_staff_have_one_role_each():
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    demo = User.objects.filter(username__startswith="demo-")
+    assert sorted(u.groups.get().name for u in demo) == sorted(
+        ["Catalog managers", "Fulfilment", "Customer support", "Read-only"]
+    )
+    assert all(u.check_password("demo-password") and not u.is_superuser for u in demo)
+
+
+def test_load_demo_loads_once_and_moves_dates_to_now():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Loaded the demo store" in out.getvalue()
+    first = state()
+    call_command("load_demo", stdout=out)
+    assert "already has data" in out.getvalue()
+    assert state() == first
+    from django.utils import timezone
+
+    newest = Order.objects.latest("placed_at").placed_at
+    assert abs((timezone.now() - newest).total_seconds() - 3600) < 600
+    assert stock_reconcile() == []
+
+
+def test_load_demo_leaves_a_store_with_its_own_data_alone():
+    make_product("MINE-1", stock=3)
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "already has data" in out.getvalue()
+    assert Product.objects.count() == 1
+
+
+def test_seed_makes_the_asked_numbers_with_a_consistent_ledger():
+    out = StringIO()
+    call_command(
+        "seed",
+        "--categories=3",
+        "--products=40",
+        "--customers=25",
+        "--orders=300",
+        "--days=20",
+        stdout=out,
+    )
+    assert (Category.objects.count(), Product.objects.count()) == (3, 40)
+    assert (Customer.objects.count(), Order.objects.count()) == (25, 300)
+    assert OrderItem.objects.count() >= 300
+    assert stock_reconcile() == []
+    assert set(Order.objects.values_list("status", flat=True)) == {s.value for s in OrderStatus}
+    assert "Seeded 3 categories, 40 products, 25 customers, 300 orders" in out.getvalue()
+    # Orders placed through the app later continue the numbering.
+    assert Order.objects.order_by("-number").first().number == "ORD-000300"
+
+
+def test_seed_is_deterministic_for_a_seed():
+    call_command(
+        "seed", "--products=10", "--customers=5", "--orders=50", "--seed=9", stdout=StringIO()
+    )
+    first = list(Order.objects.order_by("pk").values_list("status", "total", "customer_id"))
+    Order.objects.all().delete()  # receivers give the stock back; start over cleanly below
+    StockMovement.objects.all().delete()
+    Product.objects.all().delete()
+    Customer.objects.all().delete()
+    Category.objects.all().delete()
+    call_command(
+        "seed", "--products=10", "--customers=5", "--orders=50", "--seed=9", stdout=StringIO()
+    )
+    second = list(Order.objects.order_by("pk").values_list("status", "total", "customer_id"))
+    assert [row[:2] for row in first] == [row[:2] for row in second]
+
+
+def test_seed_refuses_a_database_with_real_data_unless_forced():
+    make_product("REAL-1", stock=2)
+    with pytest.raises(CommandError, match="real data"):
+        call_command("seed", "--orders=5", stdout=StringIO())
+    assert Order.objects.count() == 0
+    call_command(
+        "seed", "--products=5", "--customers=5", "--orders=5", "--force", stdout=StringIO()
+    )
+    assert Order.objects.count() == 5 and stock_reconcile() == []
