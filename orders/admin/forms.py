@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from catalog.models import Product, StockMovement
 from orders.models import HOLDS_STOCK, Order, OrderStatus
-from orders.services import TransitionRefused, check_transition
+from orders.services import TransitionRefused, allowed_transitions, check_transition
 
 
 class OrderForm(forms.ModelForm):
@@ -29,6 +29,19 @@ class OrderForm(forms.ModelForm):
             "notes",
             "placed_at",
         ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        status = self.fields.get("status")
+        if status is not None and self.instance.pk is not None and self.user is not None:
+            # Offer only what this user may do next; clean_status checks again on POST.
+            allowed = {self.instance.status, *allowed_transitions(self.instance, self.user)}
+            status.choices = [c for c in OrderStatus.choices if c[0] in allowed]
+            labels = ", ".join(label for _, label in status.choices)
+            status.error_messages["invalid_choice"] = (
+                f"{self.instance.number}: from {self.instance.get_status_display()} this "
+                f"order can only be set to: {labels}."
+            )
 
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]
