@@ -8,6 +8,7 @@ import secrets
 
 from django.utils import timezone
 from import_export import fields
+from import_export.results import RowResult
 
 from backoffice.resources import (
     BooleanWidget,
@@ -17,6 +18,7 @@ from backoffice.resources import (
     StrictModelResource,
     TextWidget,
 )
+from catalog.importing import import_products
 from catalog.models import Category, Product, StockMovement
 from catalog.services import stock_set_bulk
 
@@ -42,7 +44,12 @@ class CategoryResource(StrictModelResource):
         clean_model_instances = True
 
 
-class ProductResource(StrictModelResource):
+class ProductRowResource(StrictModelResource):
+    """Products, imported row by row through django-import-export's own loop.
+
+    The reference for ``ProductResource``, which applies the same rules in bulk.
+    """
+
     sku = fields.Field("sku", "sku", TextWidget(max_length=64, required=True))
     name = fields.Field("name", "name", TextWidget(max_length=200, required=True))
     category = fields.Field("category", "category", SlugForeignKeyWidget(Category))
@@ -84,6 +91,7 @@ class ProductResource(StrictModelResource):
         super().before_import(dataset, **kwargs)
         self.reference = new_import_reference()
         self.stock_levels: dict[int, int] = {}
+        self.stock_only: set[int] = set()
         self.user = kwargs.get("user")
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
@@ -94,14 +102,27 @@ class ProductResource(StrictModelResource):
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        unchanged = super().skip_row(instance, original, row, import_validation_errors)
         wanted = getattr(instance, "wanted_stock", None)
-        if wanted is not None and wanted != instance.stock:
-            return False
-        return super().skip_row(instance, original, row, import_validation_errors)
+        if wanted is None or wanted == instance.stock:
+            return unchanged
+        if unchanged and instance.pk:
+            # Only the stock changes: a ledger row, but no save and no empty history row.
+            self.stock_levels[instance.pk] = wanted
+            self.stock_only.add(instance.pk)
+            return True
+        return False
+
+    def after_import_row(self, row, row_result, **kwargs) -> None:
+        if row_result.import_type == RowResult.IMPORT_TYPE_SKIP and (
+            row_result.object_id in self.stock_only
+        ):
+            row_result.import_type = RowResult.IMPORT_TYPE_UPDATE
 
     def before_save_instance(self, instance, row, **kwargs) -> None:
         if self.user is not None and self.user.is_authenticated:
             instance._history_user = self.user
+        instance._change_reason = self.reference
 
     def after_save_instance(self, instance, row, **kwargs) -> None:
         wanted = getattr(instance, "wanted_stock", None)
@@ -117,3 +138,20 @@ class ProductResource(StrictModelResource):
                 reference=self.reference,
                 user=user,
             )
+
+
+class ProductResource(ProductRowResource):
+    """Products by SKU (README "CSV formats"): checked row by row, written in bulk."""
+
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        try:
+            self.before_import(dataset, **kwargs)
+        except Exception as error:  # a problem of the whole file: reported, nothing written
+            self.handle_import_error(result, error, raise_errors)
+            return result
+        return import_products(self, dataset, result, dry_run=dry_run, user=kwargs.get("user"))

@@ -16,6 +16,7 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from backoffice.bulk import bulk_insert
 from catalog.models import Product, StockMovement
 
 # Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
@@ -126,7 +127,33 @@ def stock_set_bulk(
     if not movements:
         return []
     _write_counters({m.product_id: m.balance for m in movements})
-    return StockMovement.objects.bulk_create(movements, batch_size=CHUNK_SIZE)
+    bulk_insert(
+        StockMovement,
+        [
+            "product_id",
+            "quantity",
+            "balance",
+            "reason",
+            "reference",
+            "note",
+            "created_by_id",
+            "created_at",
+        ],  # fmt: skip
+        (
+            (
+                m.product_id,
+                m.quantity,
+                m.balance,
+                m.reason,
+                m.reference,
+                m.note,
+                m.created_by_id,
+                m.created_at,
+            )  # fmt: skip
+            for m in movements
+        ),
+    )
+    return movements
 
 
 def _write_counters(balances: Mapping[int, int]) -> None:

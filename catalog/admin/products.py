@@ -32,6 +32,8 @@ STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.
 class ProductAdmin(BackofficeAdmin):
     form = ProductForm
     resource_classes = [ProductResource]
+    # Imports write one history row per product; an admin LogEntry per row would double that.
+    skip_admin_log = True
     list_display = [
         "sku",
         "name",

@@ -1,0 +1,74 @@
+"""Fast bulk writes: COPY on PostgreSQL, batched inserts elsewhere.
+
+For the large paths only (imports, seeding): these write rows as they are given, with no
+save(), no signals and no history, so callers write history and ledger rows themselves.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+from django.db.models import Model
+
+BATCH = 2000
+
+
+def bulk_insert(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order, column names as in the table)."""
+    count = 0
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    attnames = {f.column: f.attname for f in model._meta.concrete_fields}
+    batch: list[Model] = []
+    for row in rows:
+        batch.append(model(**{attnames[c]: v for c, v in zip(columns, row, strict=True)}))
+        if len(batch) >= BATCH:
+            model.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def bulk_update_columns(
+    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence]
+) -> None:
+    """Set ``columns`` for each row ``(pk, *values)``; one statement per chunk on PostgreSQL."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        types = [fields["id"].db_type(connection)] + [
+            fields[c].db_type(connection) for c in columns
+        ]
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        names = ", ".join(["id", *columns])
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 10000):
+                chunk = rows[start : start + 10000]
+                cursor.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "
+                    "WHERE t.id = v.id",
+                    [list(col) for col in zip(*chunk, strict=True)],
+                )
+        return
+    attnames = {f.column: f.attname for f in model._meta.concrete_fields}
+    objs = []
+    for pk, *values in rows:
+        obj = model(pk=pk)
+        for column, value in zip(columns, values, strict=True):
+            setattr(obj, attnames[column], value)
+        objs.append(obj)
+    model.objects.bulk_update(objs, [attnames[c] for c in columns], batch_size=500)
