@@ -22,8 +22,16 @@ from catalog.services import stock_set_bulk
 PREVIEW_ROWS = 50  # rows of each kind kept for the admin preview
 LOOKUP_CHUNK = 5000
 # Model columns a product row can set (stock goes through the ledger instead).
-COLUMNS = ["sku", "name", "category", "price", "is_active", "description", "cost",
-           "low_stock_threshold"]  # fmt: skip
+COLUMNS = [
+    "sku",
+    "name",
+    "category",
+    "price",
+    "is_active",
+    "description",
+    "cost",
+    "low_stock_threshold",
+]
 DEFAULTS = {"description": "", "cost": None, "low_stock_threshold": 5}
 DB_COLUMN = {"category": "category_id"}
 
@@ -157,7 +165,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                 "is_active",
                 "created_at",
                 "updated_at",
-            ],  # fmt: skip
+            ],
             (
                 (
                     r["sku"],
@@ -171,7 +179,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                     r["is_active"],
                     now,
                     now,
-                )  # fmt: skip
+                )
                 for r in plan.new
             ),
         )
@@ -207,7 +215,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                 "history_change_reason",
                 "history_type",
                 "history_user_id",
-            ],  # fmt: skip
+            ],
             (
                 (
                     r["pk"],
@@ -225,7 +233,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                     reference,
                     kind,
                     user_id,
-                )  # fmt: skip
+                )
                 for kind, r in history
             ),
         )

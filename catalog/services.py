@@ -138,7 +138,7 @@ def stock_set_bulk(
             "note",
             "created_by_id",
             "created_at",
-        ],  # fmt: skip
+        ],
         (
             (
                 m.product_id,
@@ -149,7 +149,7 @@ def stock_set_bulk(
                 m.note,
                 m.created_by_id,
                 m.created_at,
-            )  # fmt: skip
+            )
             for m in movements
         ),
     )
