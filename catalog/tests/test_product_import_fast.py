@@ -26,10 +26,17 @@ def outcome() -> dict:
     """What an import leaves behind, without ids and timestamps."""
     products = sorted(
         Product.objects.values_list(
-            "sku", "name", "category__slug", "price", "cost", "stock", "is_active",
-            "description", "low_stock_threshold",
+            "sku",
+            "name",
+            "category__slug",
+            "price",
+            "cost",
+            "stock",
+            "is_active",
+            "description",
+            "low_stock_threshold",
         )
-    )  # fmt: skip
+    )
     history = sorted(
         (
             h.sku,
@@ -40,7 +47,7 @@ def outcome() -> dict:
             h.is_active,
             h.history_user_id,
             (h.history_change_reason or "").startswith("import:"),
-        )  # fmt: skip
+        )
         for h in Product.history.all()
     )
     ledger = sorted(
