@@ -102,10 +102,10 @@ def stream_order_lines_csv(items: QuerySet[OrderItem], chunk_size: int = 5000) -
     rows = order_line_rows(items)
     if connection.vendor == "postgresql":
         sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                for data in copy:
-                    yield bytes(data)
+        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.copy(copy_sql, params) as copy:
+            for data in copy:
+                yield bytes(data)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
