@@ -204,8 +204,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
-    # Only behind a proxy that sets this header itself; otherwise clients could spoof it.
+if env_bool("BEHIND_PROXY", True):
+    # Procfile platforms end TLS at their router, which sets this header; without it every
+    # request would be redirected to HTTPS forever. Set BEHIND_PROXY=0 only where gunicorn
+    # itself serves HTTPS (then a client could otherwise spoof the header).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz is probed over plain HTTP by load balancers.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

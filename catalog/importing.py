@@ -90,7 +90,10 @@ def _load_existing(skus: list[str]) -> dict[str, dict]:
     existing: dict[str, dict] = {}
     for start in range(0, len(skus), LOOKUP_CHUNK):
         chunk = skus[start : start + LOOKUP_CHUNK]
-        for values in Product.objects.filter(sku__in=chunk).values(
+        # Locked until the import commits, so that an edit saved meanwhile is neither
+        # overwritten by this import's stale copy nor lost (the editor waits instead).
+        locked = Product.objects.select_for_update(no_key=True).filter(sku__in=chunk)
+        for values in locked.order_by("pk").values(
             "pk", "stock", "category_id", "created_at", *[c for c in COLUMNS if c != "category"]
         ):
             values["category"] = values.pop("category_id")
@@ -186,13 +189,13 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         ids = _ids([r["sku"] for r in plan.new])
         for row in plan.new:
             row["pk"], row["created_at"], row["updated_at"] = ids[row["sku"]], now, now
-    if plan.changed:
-        update_columns = [c for c in COLUMNS if c != "sku"]
-        bulk_update_columns(
-            Product,
-            [DB_COLUMN.get(c, c) for c in update_columns] + ["updated_at"],
-            [(pk, *[new[c] for c in update_columns], now) for pk, _, new in plan.changed],
-        )
+    # Only the columns that changed are written, grouped by which ones changed.
+    by_columns: dict[tuple[str, ...], list[tuple]] = {}
+    for pk, old, new in plan.changed:
+        columns = tuple(c for c in COLUMNS if c != "sku" and old[c] != new[c])
+        by_columns.setdefault(columns, []).append((pk, *[new[c] for c in columns], now))
+    for columns, rows in by_columns.items():
+        bulk_update_columns(Product, [DB_COLUMN.get(c, c) for c in columns] + ["updated_at"], rows)
     history = [("+", row) for row in plan.new] + [
         ("~", {**new, "updated_at": now}) for _, _, new in plan.changed
     ]

@@ -1,6 +1,7 @@
 """Categories, products and the stock ledger."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,15 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # A category cannot be its own ancestor: walk up from the chosen parent.
+        seen, node = set(), self.parent
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": "A category cannot be inside itself."})
+            seen.add(node.pk)
+            node = node.parent
 
 
 class StockState(models.TextChoices):

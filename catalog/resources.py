@@ -6,6 +6,7 @@ and ``manage.py export CSV catalog.resources.ProductResource``.
 
 import secrets
 
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from import_export import fields
 from import_export.results import RowResult
@@ -34,6 +35,12 @@ class CategoryResource(StrictModelResource):
     parent = fields.Field("parent", "parent", SlugForeignKeyWidget(Category, required=False))
 
     required_columns = ("slug", "name")
+
+    def after_save_instance(self, instance, row, **kwargs) -> None:
+        # A later row of the same file may name this category as its parent.
+        widget = self.fields["parent"].widget
+        if widget._cache is not None:
+            widget._cache[instance.slug] = instance
 
     class Meta:
         model = Category
@@ -154,4 +161,50 @@ class ProductResource(ProductRowResource):
         except Exception as error:  # a problem of the whole file: reported, nothing written
             self.handle_import_error(result, error, raise_errors)
             return result
-        return import_products(self, dataset, result, dry_run=dry_run, user=kwargs.get("user"))
+        try:
+            with transaction.atomic():
+                return import_products(
+                    self, dataset, result, dry_run=dry_run, user=kwargs.get("user")
+                )
+        except DatabaseError as error:
+            # E.g. a SKU created or a category deleted by someone else since the check.
+            result.append_base_error(
+                self.get_error_result_class()(
+                    ValueError(f"The database refused the import ({error}). Nothing was saved.")
+                )
+            )
+            return result
+
+
+class StockMovementResource(StrictModelResource):
+    """Export only: the stock ledger, by SKU, formula-escaped."""
+
+    created_at = fields.Field("created_at", "created_at", readonly=True)
+    sku = fields.Field("product__sku", "sku", readonly=True)
+    product_name = fields.Field("product__name", "product_name", readonly=True)
+    quantity = fields.Field("quantity", "quantity", readonly=True)
+    balance = fields.Field("balance", "balance", readonly=True)
+    reason = fields.Field("reason", "reason", readonly=True)
+    reference = fields.Field("reference", "reference", readonly=True)
+    note = fields.Field("note", "note", readonly=True)
+    created_by = fields.Field("created_by__username", "created_by", readonly=True)
+
+    class Meta:
+        model = StockMovement
+        fields = (
+            "created_at",
+            "sku",
+            "product_name",
+            "quantity",
+            "balance",
+            "reason",
+            "reference",
+            "note",
+            "created_by",
+        )
+        export_order = fields
+
+    def get_queryset(self):
+        return StockMovement.objects.select_related("product", "created_by").order_by(
+            "-created_at", "-id"
+        )

@@ -1,6 +1,8 @@
 """CSV/XLSX formats of customers and order lines (README "CSV formats")."""
 
-from import_export import fields, widgets
+from datetime import UTC
+
+from import_export import fields
 
 from backoffice.resources import StrictModelResource, TextWidget
 from orders.models import Customer, OrderItem
@@ -67,9 +69,7 @@ class OrderLineResource(StrictModelResource):
 
     order_number = fields.Field("order__number", "order_number", readonly=True)
     status = fields.Field("order__status", "status", readonly=True)
-    placed_at = fields.Field(
-        "order__placed_at", "placed_at", widgets.DateTimeWidget("%Y-%m-%d %H:%M:%S"), readonly=True
-    )
+    placed_at = fields.Field(column_name="placed_at", readonly=True)  # UTC, like the CSV stream
     customer_email = fields.Field("order__customer__email", "customer_email", readonly=True)
     customer_name = fields.Field(column_name="customer_name", readonly=True)
     sku = fields.Field("product__sku", "sku", readonly=True)
@@ -100,6 +100,9 @@ class OrderLineResource(StrictModelResource):
         return OrderItem.objects.select_related("order__customer", "product").order_by(
             "-order__placed_at", "order_id", "id"
         )
+
+    def dehydrate_placed_at(self, item: OrderItem) -> str:
+        return item.order.placed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
     def dehydrate_customer_name(self, item: OrderItem) -> str:
         return item.order.customer.full_name

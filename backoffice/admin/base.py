@@ -1,15 +1,18 @@
 """Shared ModelAdmin bases: Unfold's look, simple-history's audit, import-export's files."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
+
+from backoffice.resources import format_errors
 
 
 class BaseAdmin(UnfoldModelAdmin):
@@ -45,6 +48,12 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
 class _ExportModelAdmin(ExportMixin, admin.ModelAdmin):
     """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is."""
 
+    def get_export_resource_classes(self, request):
+        # The library's automatic resource would skip our formula escaping.
+        if not self.resource_classes:
+            raise ImproperlyConfigured(f"{type(self).__name__} must name its resource_classes.")
+        return super().get_export_resource_classes(request)
+
 
 class ExportAdmin(BaseAdmin, _ExportModelAdmin):
     """Admin (without history) that exports the filtered changelist (view permission)."""
@@ -60,6 +69,17 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
     export_form_class = ExportForm
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
+
+    def process_result(self, result, request: HttpRequest) -> HttpResponse:
+        # The confirm step imports the file again; if something changed since the preview
+        # (a category deleted, a SKU taken) it is rolled back, and must not say "finished".
+        if result.has_errors() or result.has_validation_errors():
+            for line in format_errors(result, limit=20):
+                messages.error(request, line)
+            messages.error(request, "Nothing was imported. Correct the file and import it again.")
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # An import both creates and updates rows, so it needs both permissions.

@@ -8,10 +8,12 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 
 from backoffice.admin.base import ExportAdmin
 from catalog.models import StockMovement
+from catalog.resources import StockMovementResource
 
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ExportAdmin):
+    resource_classes = [StockMovementResource]
     list_display = [
         "created_at",
         "product",

@@ -130,6 +130,10 @@ class ProductAdmin(BackofficeAdmin):
             self, request, queryset, form_class=StockAdjustForm, title="Adjust stock", apply=apply
         )
 
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import sets stock levels (through the ledger): it needs that right as well.
+        return super().has_import_permission(request) and self.has_adjust_stock_permission(request)
+
     def has_adjust_stock_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("catalog.adjust_stock")
 

@@ -66,24 +66,31 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        if any(self.errors):
+        if any(self.errors) or (self.instance.pk and not self.instance.lines_editable):
+            # Lines of a shipped (or later) order are read-only: nothing here can change.
             return
-        wanted: dict[int, int] = defaultdict(int)
-        subtotal = Decimal(0)
+        lines = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("product"):
                 continue
             product = data["product"]
-            wanted[product.pk] += data["quantity"] or 0
-            subtotal += (data.get("unit_price") or product.price) * (data["quantity"] or 0)
+            lines.append(
+                (getattr(product, "pk", product), data["quantity"] or 0, data.get("unit_price"))
+            )
+        products = Product.objects.in_bulk([pk for pk, _, _ in lines])
+        wanted: dict[int, int] = defaultdict(int)
+        subtotal = Decimal(0)
+        for pk, quantity, unit_price in lines:
+            wanted[pk] += quantity
+            subtotal += (unit_price if unit_price is not None else products[pk].price) * quantity
         status = self.data.get("status") or self.instance.status
         if status not in HOLDS_STOCK or not wanted:
             self._check_discount(subtotal)
             return
         held = self._held_by_this_order()
         problems = []
-        for product in Product.objects.filter(pk__in=wanted).order_by("sku"):
+        for product in sorted((products[pk] for pk in wanted), key=lambda p: p.sku):
             available = product.stock + held.get(product.pk, 0)
             if wanted[product.pk] > available:
                 problems.append(

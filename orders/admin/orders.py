@@ -283,6 +283,8 @@ class OrderAdmin(HistoryExportAdmin):
             return False
         if object_id is None:
             return True
+        if not str(object_id).isdigit():
+            return False
         status = Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
         return (status, to_status) in TRANSITIONS
 

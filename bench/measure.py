@@ -1,0 +1,463 @@
+"""One group of measurements against one database; prints JSON. Run by bench/run.py.
+
+    DATABASE_URL=postgres://… python bench/measure.py GROUP [--repeat N]
+
+Everything that writes runs inside a transaction that is rolled back, so a benchmark
+database keeps its size from run to run.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test.utils import setup_test_environment  # noqa: E402
+
+setup_test_environment()  # so that the test client records each response's context
+
+from django.db import connection, connections, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+RESULTS: list[dict] = []
+
+
+class Rollback(Exception):
+    pass
+
+
+def timed(fn, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def record(name: str, times: list[float], *, rows: int | None = None, **extra) -> None:
+    entry = {
+        "name": name,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "runs": len(times),
+        **extra,
+    }
+    if rows:
+        entry["rows"] = rows
+        entry["rows_per_s"] = rows / statistics.median(times)
+    RESULTS.append(entry)
+
+
+class QueryCounter:
+    """Count statements through an execute wrapper (it survives the reconnect per request)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._cm = connection.execute_wrapper(self)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._cm.__exit__(*exc)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def rolled_back(fn):
+    """Run fn inside a transaction that is always rolled back; return its result."""
+    box = {}
+    try:
+        with transaction.atomic():
+            box["value"] = fn()
+            raise Rollback
+    except Rollback:
+        pass
+    return box.get("value")
+
+
+def staff_client() -> Client:
+    from backoffice.models import User
+
+    user, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# Imports -------------------------------------------------------------------------------------
+
+
+def product_csv(n: int, *, prefix: str, category: str, changed_every: int = 0) -> str:
+    lines = ["sku,name,category,price,stock,is_active,description,cost,low_stock_threshold"]
+    for i in range(n):
+        price = "19.99"
+        stock = 10 + i % 50
+        if changed_every and i % changed_every == 0:
+            price, stock = "21.49", stock + 3
+        lines.append(
+            f"{prefix}{i:07d},Bench product {i},{category},{price},{stock},1,Bench row {i},9.50,5"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def group_imports(repeat: int, size: int) -> None:
+    import tablib
+    from import_export import resources
+
+    from catalog.models import Category, Product, StockMovement
+    from catalog.resources import ProductResource
+
+    category = Category.objects.order_by("pk").first().slug
+    text = product_csv(size, prefix="BENCH-", category=category)
+    changed = product_csv(size, prefix="BENCH-", category=category, changed_every=10)
+    dataset = tablib.Dataset().load(text, format="csv")
+    changed_dataset = tablib.Dataset().load(changed, format="csv")
+
+    def fast_new():
+        result = ProductResource().import_data(dataset, dry_run=False)
+        assert result.totals["new"] == size, result.totals
+
+    record(
+        "import: 100k new rows (fast path)", timed(lambda: rolled_back(fast_new), repeat), rows=size
+    )
+
+    def reimport_and_changed():
+        ProductResource().import_data(dataset, dry_run=False)
+        before = (Product.history.count(), StockMovement.objects.count())
+        with QueryCounter() as counter:
+            start = time.perf_counter()
+            result = ProductResource().import_data(dataset, dry_run=False)
+            same = time.perf_counter() - start
+        writes = [
+            sql for sql in counter.statements
+            if sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY")
+        ]  # fmt: skip
+        assert result.totals["skip"] == size, result.totals
+        start = time.perf_counter()
+        result = ProductResource().import_data(changed_dataset, dry_run=False)
+        ten = time.perf_counter() - start
+        after = (Product.history.count(), StockMovement.objects.count())
+        return same, len(writes), ten, (after[0] - before[0], after[1] - before[1])
+
+    same_times, ten_times, writes, added = [], [], 0, (0, 0)
+    for _ in range(repeat):
+        same, writes, ten, added = rolled_back(reimport_and_changed)
+        same_times.append(same)
+        ten_times.append(ten)
+    record("import: re-import 100k unchanged", same_times, rows=size, write_queries=writes)
+    record(
+        "import: 100k rows, 10% changed (price+stock)",
+        ten_times,
+        rows=size,
+        history_rows=added[0],
+        ledger_rows=added[1],
+    )
+
+    class DefaultProductResource(resources.ModelResource):
+        class Meta:
+            from catalog.models import Product as model
+
+            import_id_fields = ("sku",)
+            exclude = ("id", "stock", "created_at", "updated_at")
+
+    slice_size = 5000
+    default_dataset = tablib.Dataset().load(
+        product_csv(slice_size, prefix="BENCHDEF-", category=category), format="csv"
+    )
+    default_dataset.headers = [
+        h if h != "category" else "category" for h in default_dataset.headers
+    ]
+    cat_pk = Category.objects.get(slug=category).pk
+    for row_index in range(len(default_dataset)):
+        row = list(default_dataset[row_index])
+        row[2] = cat_pk
+        default_dataset[row_index] = row
+    del default_dataset["stock"]
+
+    def default_import():
+        result = DefaultProductResource().import_data(default_dataset, dry_run=False)
+        assert not result.has_errors() and not result.has_validation_errors()
+
+    record(
+        "import: django-import-export defaults (5k-row slice)",
+        timed(lambda: rolled_back(default_import), max(1, repeat // 2)),
+        rows=slice_size,
+    )
+
+    def raw_copy():
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE bench_copy (sku text, name text, category text, "
+                           "price numeric, stock int, is_active int, description text, "
+                           "cost numeric, low_stock_threshold int) ON COMMIT DROP")  # fmt: skip
+            with cursor.copy("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                copy.write(text)
+
+    record(
+        "import: raw PostgreSQL COPY of the same file",
+        timed(lambda: rolled_back(raw_copy), repeat),
+        rows=size,
+    )
+
+
+def group_admin_import(repeat: int, size: int) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from catalog.models import Category
+
+    category = Category.objects.order_by("pk").first().slug
+    text = product_csv(size, prefix="ADMIN-", category=category).encode()
+    client = staff_client()
+    preview_times, confirm_times, sizes = [], [], []
+
+    def run():
+        upload = SimpleUploadedFile("bench.csv", text, content_type="text/csv")
+        start = time.perf_counter()
+        preview = client.post(
+            reverse("admin:catalog_product_import"), {"import_file": upload, "format": 0}
+        )
+        preview_times.append(time.perf_counter() - start)
+        assert preview.status_code == 200 and preview.context["confirm_form"] is not None
+        sizes.append(len(preview.content))
+        data = dict(preview.context["confirm_form"].initial)
+        start = time.perf_counter()
+        done = client.post(reverse("admin:catalog_product_process_import"), data)
+        confirm_times.append(time.perf_counter() - start)
+        assert done.status_code == 302
+
+    for _ in range(repeat):
+        rolled_back(run)
+    record("admin import 10k: dry-run preview", preview_times, rows=size, page_bytes=max(sizes))
+    record("admin import 10k: confirm", confirm_times, rows=size)
+
+
+# Export --------------------------------------------------------------------------------------
+
+
+def group_export(repeat: int) -> None:
+    from orders.exporting import stream_order_lines_csv
+    from orders.models import OrderItem
+    from orders.resources import OrderLineResource
+
+    lines = OrderItem.objects.count()
+    times, first_bytes = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        first = None
+        total = 0
+        for chunk in stream_order_lines_csv(OrderItem.objects.all()):
+            if first is None and total > 0:
+                first = time.perf_counter() - start
+            total += len(chunk)
+        times.append(time.perf_counter() - start)
+        first_bytes.append(first or 0)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record(
+        "export: order lines CSV, streamed",
+        times,
+        rows=lines,
+        first_bytes_s=statistics.median(first_bytes),
+        peak_rss_mb=round(peak_mb, 1),
+    )
+    slice_size = 100_000
+    ids = list(OrderItem.objects.order_by("pk").values_list("pk", flat=True)[:slice_size])
+    queryset = (
+        OrderLineResource().get_queryset().filter(pk__in=ids[:: max(1, len(ids) // slice_size)])
+    )
+    default_times = timed(lambda: OrderLineResource().export(queryset).csv, 1)
+    record("export: django-import-export default (100k-line slice)", default_times, rows=len(ids))
+
+
+# Changelists and dashboard ---------------------------------------------------------------------
+
+
+def pages() -> dict[str, str]:
+    from orders.models import Customer, Order
+
+    order = Order.objects.order_by("-pk").first()
+    customer = Customer.objects.order_by("-pk").first()
+    from catalog.models import Category, Product
+
+    product = Product.objects.order_by("-pk").first()
+    category = Category.objects.order_by("pk").first()
+    return {
+        "products: unfiltered": "/admin/catalog/product/",
+        "products: category": f"/admin/catalog/product/?category__id__exact={category.pk}",
+        "products: active": "/admin/catalog/product/?is_active__exact=1",
+        "products: low stock": "/admin/catalog/product/?stock_state=low",
+        "products: price range": "/admin/catalog/product/?price_from=10&price_to=20",
+        "products: search SKU": f"/admin/catalog/product/?q={product.sku}",
+        "products: last page": "/admin/catalog/product/?p=LAST",
+        "orders: unfiltered": "/admin/orders/order/",
+        "orders: status paid": "/admin/orders/order/?status=paid",
+        "orders: placed range": (
+            "/admin/orders/order/?placed_at_from=2026-10-01&placed_at_to=2026-10-07"
+        ),
+        "orders: total range": "/admin/orders/order/?total_from=100&total_to=120",
+        "orders: country": "/admin/orders/order/?country=FR",
+        "orders: search number": f"/admin/orders/order/?q={order.number}",
+        "orders: search email": f"/admin/orders/order/?q={customer.email}",
+        "orders: last page": "/admin/orders/order/?p=LAST",
+        "customers: unfiltered": "/admin/orders/customer/",
+        "customers: country": "/admin/orders/customer/?country__exact=DE",
+        "customers: has orders": "/admin/orders/customer/?has_orders=yes",
+        "customers: search email": f"/admin/orders/customer/?q={customer.email}",
+        "customers: last page": "/admin/orders/customer/?p=LAST",
+        "dashboard": "/admin/",
+    }
+
+
+def group_pages(repeat: int) -> None:
+    client = staff_client()
+    for name, url in pages().items():
+        if "p=LAST" in url:
+            first = client.get(url.replace("p=LAST", "p=1").replace("?p=1", ""))
+            last = first.context["cl"].paginator.num_pages
+            url = url.replace("p=LAST", f"p={last}")
+        client.get(url)  # warm-up
+        with QueryCounter() as counter:
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        record(name, timed(lambda u=url: client.get(u), repeat), queries=counter.count)
+
+
+# Orders -------------------------------------------------------------------------------------
+
+
+def group_add_order(repeat: int) -> None:
+    from django.urls import reverse
+
+    from catalog.models import Product
+    from orders.models import Customer
+
+    client = staff_client()
+    products = list(Product.objects.filter(is_active=True, stock__gte=50)[:10])
+    customer = Customer.objects.order_by("pk").first()
+    data = {
+        "customer": customer.pk,
+        "placed_at_0": "2026-11-20",
+        "placed_at_1": "10:00:00",
+        "shipping_cost": "0",
+        "discount": "0",
+        "items-TOTAL_FORMS": 10,
+        "items-INITIAL_FORMS": 0,
+        "items-MIN_NUM_FORMS": 1,
+        "items-MAX_NUM_FORMS": 1000,
+    }
+    for i, product in enumerate(products):
+        data[f"items-{i}-product"] = product.pk
+        data[f"items-{i}-quantity"] = 1
+    counts = []
+
+    def run():
+        with QueryCounter() as counter:
+            response = client.post(reverse("admin:orders_order_add"), data)
+        assert response.status_code == 302, response.status_code
+        counts.append(counter.count)
+
+    times = timed(lambda: rolled_back(run), repeat)
+    record("admin add order, 10 lines", times, queries=counts[0])
+
+
+def group_race(repeat: int) -> None:
+    from catalog.models import Product
+    from catalog.services import InsufficientStock, stock_reconcile
+    from orders.models import Customer, Order, OrderItem
+    from orders.services import flush_order_changes, order_changes_deferred
+
+    products = list(Product.objects.filter(is_active=True).order_by("pk")[:20])
+    customers = list(Customer.objects.order_by("pk")[:8])
+    per_thread = 25
+    sold, refused = [], []
+    lock = threading.Lock()
+    stock_before = sum(p.stock for p in products)
+
+    def worker(n: int) -> None:
+        import random
+
+        rng = random.Random(n)
+        try:
+            for _ in range(per_thread):
+                lines = rng.sample(products, 3)
+                try:
+                    with transaction.atomic(), order_changes_deferred():
+                        order = Order.objects.create(customer=customers[n])
+                        for product in lines:
+                            OrderItem.objects.create(
+                                order=order, product=product, quantity=rng.randint(1, 3)
+                            )
+                        flush_order_changes()
+                    with lock:
+                        sold.append(order.pk)
+                except InsufficientStock:
+                    with lock:
+                        refused.append(n)
+        finally:
+            connections.close_all()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    negative = Product.objects.filter(stock__lt=0).count()
+    record(
+        "concurrent order placement, 8 threads, 20 products",
+        [elapsed],
+        rows=len(sold) + len(refused),
+        orders_placed=len(sold),
+        refused_not_enough_stock=len(refused),
+        oversold_products=negative,
+        reconcile_disagreements=len(stock_reconcile()),
+        stock_before=stock_before,
+        stock_after=sum(
+            Product.objects.filter(pk__in=[p.pk for p in products]).values_list("stock", flat=True)
+        ),
+    )
+
+
+GROUPS = {
+    "imports": lambda a: group_imports(a.repeat, a.size),
+    "admin_import": lambda a: group_admin_import(a.repeat, 10_000),
+    "export": lambda a: group_export(a.repeat),
+    "pages": lambda a: group_pages(a.repeat),
+    "add_order": lambda a: group_add_order(a.repeat),
+    "race": lambda a: group_race(a.repeat),
+}
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("group", choices=sorted(GROUPS))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", type=int, default=100_000)
+    args = parser.parse_args()
+    GROUPS[args.group](args)
+    print(json.dumps(RESULTS))
