@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import HttpRequest
@@ -170,9 +172,36 @@ def latest_movements(limit: int = 10) -> list[StockMovement]:
     )
 
 
+PERMISSIONS_THAT_SHAPE_IT = (
+    "orders.view_order",
+    "catalog.view_product",
+    "catalog.view_stockmovement",
+    "catalog.adjust_stock",
+    "catalog.change_product",
+    "orders.mark_shipped",
+)
+
+
 def dashboard_callback(request: HttpRequest, context: dict) -> dict:
-    """Unfold's DASHBOARD_CALLBACK: add the blocks this user may see to the index page."""
-    user, now = request.user, timezone.now()
+    """Unfold's DASHBOARD_CALLBACK: add the blocks this user may see to the index page.
+
+    The blocks are the same for every user with the same relevant permissions, so they are
+    computed once per DASHBOARD_CACHE_SECONDS for each such combination (shared cache).
+    """
+    user = request.user
+    shape = "".join("1" if user.has_perm(perm) else "0" for perm in PERMISSIONS_THAT_SHAPE_IT)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds:
+        blocks = cache.get_or_set(f"dashboard:v1:{shape}", lambda: dashboard_blocks(user), seconds)
+    else:
+        blocks = dashboard_blocks(user)
+    context.update(blocks)
+    return context
+
+
+def dashboard_blocks(user) -> dict:
+    """Compute every block ``user`` may see."""
+    now = timezone.now()
     may_view_orders = user.has_perm("orders.view_order")
     may_view_products = user.has_perm("catalog.view_product")
     blocks: dict = {"dashboard": True}
@@ -206,5 +235,4 @@ def dashboard_callback(request: HttpRequest, context: dict) -> dict:
                 for m in latest_movements()
             ],
         }
-    context.update(blocks)
-    return context
+    return blocks

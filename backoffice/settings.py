@@ -182,6 +182,9 @@ STORAGES = {
     },
 }
 
+# The dashboard's figures are computed at most once per this many seconds per role.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 0 if TESTING else 60)
+
 # Uploads (imports) above this size are refused; see README "Limits".
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

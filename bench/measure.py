@@ -315,9 +315,9 @@ def pages() -> dict[str, str]:
         "products: search SKU": f"/admin/catalog/product/?q={product.sku}",
         "products: last page": "/admin/catalog/product/?p=LAST",
         "orders: unfiltered": "/admin/orders/order/",
-        "orders: status paid": "/admin/orders/order/?status=paid",
+        "orders: status delivered": "/admin/orders/order/?status=delivered",
         "orders: placed range": (
-            "/admin/orders/order/?placed_at_from=2026-10-01&placed_at_to=2026-10-07"
+            "/admin/orders/order/?placed_at_from=2026-08-01&placed_at_to=2026-10-31"
         ),
         "orders: total range": "/admin/orders/order/?total_from=100&total_to=120",
         "orders: country": "/admin/orders/order/?country=FR",

@@ -30,9 +30,9 @@ class Customer(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["last_name", "first_name", "email"]
+        ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(fields=["last_name", "first_name"], name="customer_name_idx"),
+            models.Index(fields=["last_name", "first_name", "id"], name="customer_name_idx"),
             models.Index(fields=["country"], name="customer_country_idx"),
         ]
 

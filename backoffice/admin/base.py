@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
+from backoffice.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
 from backoffice.resources import format_errors
 
 
@@ -21,6 +22,24 @@ class BaseAdmin(UnfoldModelAdmin):
     list_filter_submit = True  # Unfold's range and text filters only apply on submit
     list_per_page = 50
     warn_unsaved_form = True
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return KeysFirstChangeList
+
+    def response_action(self, request: HttpRequest, queryset):
+        # "Select all" names the capped count; never act on more rows than it says.
+        if request.POST.get("select_across") in ("1", "True", "true") and (
+            queryset.order_by().values("pk")[: MAX_ROWS + 1].count() > MAX_ROWS
+        ):
+            messages.error(
+                request,
+                f"Actions apply to at most {MAX_ROWS:,} rows at once. "
+                "Narrow the list with filters or search first. Nothing was changed.",
+            )
+            return None
+        return super().response_action(request, queryset)
 
 
 class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):

@@ -106,3 +106,19 @@ def test_dashboard_query_count_does_not_depend_on_data_size(admin_client_super, 
     for n in range(25):
         make_order([(products[n % 15], 1), (products[(n + 1) % 15], 2)], customer=make_customer())
     assert count() == small
+
+
+def test_dashboard_figures_are_cached_per_role_when_enabled(admin_client_super, store, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    from django.core.cache import cache
+
+    cache.clear()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client_super.get(INDEX)
+        return len(ctx.captured_queries), kpis(response)["Revenue today"][0]
+
+    cold, first = count()
+    warm, second = count()
+    assert warm < cold and first == second == "20.00"

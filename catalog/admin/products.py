@@ -1,7 +1,7 @@
 """Products in the admin: list, filters, actions, ledger and history."""
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from unfold.contrib.filters.admin import (
     RangeDateFilter,
@@ -12,10 +12,11 @@ from unfold.decorators import display
 
 from backoffice.admin.actions import action_with_form
 from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.search import name_query
 from catalog.admin.filters import StockStateFilter
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
 from catalog.admin.movements import StockMovementInline
-from catalog.models import Product, StockMovement, StockState
+from catalog.models import Category, Product, StockMovement, StockState
 from catalog.resources import ProductResource
 from catalog.services import (
     InsufficientStock,
@@ -62,6 +63,19 @@ class ProductAdmin(BackofficeAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).select_related("category")
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # A SKU prefix, or the words of a name; categories are few, so look them up first.
+        categories = list(
+            Category.objects.filter(name_query(term, "name")).values_list("pk", flat=True)
+        )
+        query = Q(sku__istartswith=term) | name_query(term, "name")
+        if categories:
+            query |= Q(category_id__in=categories)
+        return queryset.filter(query), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Product | None = None):
         main = ["sku", "name", "category", "description", "is_active"]

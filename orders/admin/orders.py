@@ -19,12 +19,13 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from backoffice.admin.base import HistoryExportAdmin
+from backoffice.admin.search import name_query, order_number_query
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.exporting import stream_order_lines_csv
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import Customer, Order, OrderItem, OrderStatus
 from orders.resources import OrderLineResource
 from orders.services import (
     TRANSITIONS,
@@ -165,6 +166,18 @@ class OrderAdmin(HistoryExportAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return super().get_queryset(request).select_related("customer")
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        by_number = order_number_query(term)
+        if by_number is not None:
+            return queryset.filter(by_number), False
+        if "@" in term:
+            return queryset.filter(customer__email__istartswith=term.lower()), False
+        customers = Customer.objects.filter(name_query(term, "first_name", "last_name"))
+        return queryset.filter(customer__in=customers.values("pk")), False
 
     def get_form(self, request: HttpRequest, obj: Order | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -383,6 +383,7 @@ def test_order_changelist_query_count_does_not_grow_with_rows(admin_client_super
 
     for _ in range(5):
         make_order([(mug, 1)])
+    count_queries()  # warm-up: fills the cached list of countries
     few = count_queries()
     for _ in range(5):
         make_order([(mug, 1)], customer=make_customer())
