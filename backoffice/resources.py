@@ -75,7 +75,7 @@ class DecimalWidget(widgets.DecimalWidget):
             raise ValueError(f"Must be 0 or more, got {text}.")
         if number > self.max_value:
             raise ValueError(f"Must be at most {self.max_value}, got {text[:40]}.")
-        if number != number.quantize(Decimal("0.01")):
+        if number.as_tuple().exponent < -2 and number != round(number, 2):
             raise ValueError(f"At most two decimal places, got {text}.")
         return number
 
@@ -94,6 +94,11 @@ class CountWidget(widgets.IntegerWidget):
             if self.required:
                 raise ValueError("This value is required.")
             return None
+        if text.isdigit():  # the usual case, without going through Decimal
+            number = int(text)
+            if number > self.max_value:
+                raise ValueError(f"Must be at most {self.max_value}, got {text[:40]}.")
+            return number
         try:
             number = Decimal(text)
         except InvalidOperation:

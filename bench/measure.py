@@ -143,9 +143,18 @@ def group_imports(repeat: int, size: int) -> None:
         result = ProductResource().import_data(dataset, dry_run=False)
         assert result.totals["new"] == size, result.totals
 
-    record(
-        "import: 100k new rows (fast path)", timed(lambda: rolled_back(fast_new), repeat), rows=size
-    )
+    def vacuum():
+        # Each run is rolled back; clear its dead rows as autovacuum would between imports.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM catalog_product, catalog_historicalproduct, catalog_stockmovement"
+            )
+
+    new_times = []
+    for _ in range(repeat):
+        vacuum()
+        new_times += timed(lambda: rolled_back(fast_new), 1)
+    record("import: 100k new rows (fast path)", new_times, rows=size)
 
     def reimport_and_changed():
         ProductResource().import_data(dataset, dry_run=False)
@@ -167,6 +176,7 @@ def group_imports(repeat: int, size: int) -> None:
 
     same_times, ten_times, writes, added = [], [], 0, (0, 0)
     for _ in range(repeat):
+        vacuum()
         same, writes, ten, added = rolled_back(reimport_and_changed)
         same_times.append(same)
         ten_times.append(ten)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from import_export.results import Result, RowResult
 
 from backoffice.bulk import bulk_insert, bulk_update_columns
 from catalog.models import Product, StockMovement
-from catalog.services import stock_set_bulk
+from catalog.services import stock_record_opening, stock_set_bulk
 
 PREVIEW_ROWS = 50  # rows of each kind kept for the admin preview
 LOOKUP_CHUNK = 5000
@@ -39,8 +40,10 @@ DB_COLUMN = {"category": "category_id"}
 @dataclass
 class ImportPlan:
     new: list[dict] = field(default_factory=list)
-    changed: list[tuple[int, dict, dict]] = field(default_factory=list)  # (pk, old, new)
-    stock_levels: dict[str, int] = field(default_factory=dict)  # sku -> wanted stock
+    # (pk, values read, the file's values): compared again under the row lock when written
+    changed: list[tuple[int, dict, dict]] = field(default_factory=list)
+    stock_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock (existing)
+    new_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock of a new product
     skipped: int = 0
 
 
@@ -52,6 +55,8 @@ def import_products(resource, dataset, result: Result, *, dry_run: bool, user=No
     cleaned = _clean_rows(resource, dataset, headers, fields, present, result)
     if result.has_validation_errors() or result.has_errors():
         return result
+    # Read without locks: most rows of a re-import change nothing. The rows that will be
+    # written are locked and read again in _write_changes.
     existing = _load_existing([row["sku"] for _, row in cleaned])
     plan = _plan(cleaned, existing, present, result)
     if result.has_validation_errors():
@@ -62,15 +67,16 @@ def import_products(resource, dataset, result: Result, *, dry_run: bool, user=No
 
 
 def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tuple[int, dict]]:
+    # Bind each column's cleaner once: this loop runs once per cell of the file.
+    cleaners = [(headers.index(c), c, fields[c].widget.clean) for c in present]
     rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
     for number, values in enumerate(dataset, 1):
-        raw = dict(zip(headers, values, strict=False))
         row: dict = {}
         errors: dict[str, str] = {}
-        for column in present:
+        for index, column, clean in cleaners:
             try:
-                row[column] = fields[column].widget.clean(raw.get(column), row=raw)
+                row[column] = clean(values[index] if index < len(values) else None)
             except ValueError as error:
                 errors[column] = str(error)
         sku = row.get("sku")
@@ -79,6 +85,7 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
             if first != number:
                 errors["sku"] = f"'{sku}' appears twice in the file (first on row {first})."
         if errors:
+            raw = dict(zip(headers, values, strict=False))
             result.append_invalid_row(number, raw, ValidationError(errors))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
         else:
@@ -86,18 +93,47 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
     return rows
 
 
-def _load_existing(skus: list[str]) -> dict[str, dict]:
+def _load_existing(skus: list[str], *, lock: bool = False, pks: list[int] | None = None) -> dict:
+    """Existing products by SKU (or by pk), as plain values."""
+    keys = pks if pks is not None else skus
+    if connection.vendor == "postgresql":
+        return _load_existing_pg(keys, by_pk=pks is not None, lock=lock)
     existing: dict[str, dict] = {}
-    for start in range(0, len(skus), LOOKUP_CHUNK):
-        chunk = skus[start : start + LOOKUP_CHUNK]
-        # Locked until the import commits, so that an edit saved meanwhile is neither
-        # overwritten by this import's stale copy nor lost (the editor waits instead).
-        locked = Product.objects.select_for_update(no_key=True).filter(sku__in=chunk)
-        for values in locked.order_by("pk").values(
-            "pk", "stock", "category_id", "created_at", *[c for c in COLUMNS if c != "category"]
-        ):
+    lookup = "pk__in" if pks is not None else "sku__in"
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        queryset = Product.objects.filter(**{lookup: keys[start : start + LOOKUP_CHUNK]})
+        if lock:
+            queryset = queryset.select_for_update(no_key=True)
+        for values in queryset.order_by("pk").values("pk", *LOADED[1:]):
             values["category"] = values.pop("category_id")
             existing[values["sku"]] = values
+    return existing
+
+
+# The columns _load_existing returns, in order ("category" is the category's id).
+LOADED = ["pk", "stock", "category_id", "created_at", "sku", "name", "price", "is_active",
+          "description", "cost", "low_stock_threshold"]  # fmt: skip
+
+
+def _load_existing_pg(keys: list, *, by_pk: bool, lock: bool) -> dict[str, dict]:
+    # One array parameter instead of an IN list, and plain tuples instead of model values:
+    # this read is most of the time of a re-import that changes nothing. created_at (slow to
+    # convert) is only needed for the locked re-read of the rows that change.
+    loaded = LOADED if lock else [c for c in LOADED if c != "created_at"]
+    columns = ", ".join("id" if c == "pk" else c for c in loaded)
+    sql = (
+        f"SELECT {columns} FROM {Product._meta.db_table} "
+        f"WHERE {'id' if by_pk else 'sku'} = ANY(%s) ORDER BY id"
+        + (" FOR NO KEY UPDATE" if lock else "")
+    )
+    names = ["category" if c == "category_id" else c for c in loaded]
+    existing: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 50_000):
+            cursor.execute(sql, [keys[start : start + 50_000]])
+            for row in cursor.fetchall():
+                values = dict(zip(names, row, strict=True))
+                existing[values["sku"]] = values
     return existing
 
 
@@ -113,7 +149,7 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
             new = {**DEFAULTS, **row}
             plan.new.append(new)
             if wanted:
-                plan.stock_levels[new["sku"]] = wanted
+                plan.new_levels[new["sku"]] = wanted
             _sample(result, RowResult.IMPORT_TYPE_NEW, number, new, wanted)
             continue
         changes = {c: v for c, v in row.items() if c != "sku" and current[c] != v}
@@ -123,7 +159,7 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
             result.totals[RowResult.IMPORT_TYPE_SKIP] += 1
             continue
         if changes:
-            plan.changed.append((current["pk"], current, {**current, **changes}))
+            plan.changed.append((current["pk"], current, row))
         if stock_changes:
             plan.stock_levels[row["sku"]] = wanted
         _sample(result, RowResult.IMPORT_TYPE_UPDATE, number, {**current, **changes}, wanted)
@@ -132,7 +168,7 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
 
 def _sample(result: Result, import_type: str, number: int, values: dict, wanted) -> None:
     result.totals[import_type] += 1
-    if sum(1 for r in result.rows if r.import_type == import_type) >= PREVIEW_ROWS:
+    if result.totals[import_type] > PREVIEW_ROWS:
         return
     row_result = RowResult()
     row_result.import_type = import_type
@@ -153,10 +189,16 @@ def _display(value) -> str:
 def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str) -> None:
     now = timezone.now()
     user_id = user.pk if user is not None and user.is_authenticated else None
+    history: list[tuple[str, dict]] = []
     if plan.new:
+        for row, pk in zip(plan.new, _new_ids(len(plan.new)), strict=True):
+            row["pk"], row["created_at"], row["updated_at"] = pk, now, now
+        # New rows are invisible to everybody else until the commit: they are inserted
+        # with their stock already set, and get their opening ledger row below.
         bulk_insert(
             Product,
             [
+                "id",
                 "sku",
                 "name",
                 "category_id",
@@ -171,13 +213,14 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
             ],
             (
                 (
+                    r["pk"],
                     r["sku"],
                     r["name"],
                     r["category"],
                     r["description"],
                     r["price"],
                     r["cost"],
-                    0,
+                    plan.new_levels.get(r["sku"], 0),
                     r["low_stock_threshold"],
                     r["is_active"],
                     now,
@@ -186,19 +229,9 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                 for r in plan.new
             ),
         )
-        ids = _ids([r["sku"] for r in plan.new])
-        for row in plan.new:
-            row["pk"], row["created_at"], row["updated_at"] = ids[row["sku"]], now, now
-    # Only the columns that changed are written, grouped by which ones changed.
-    by_columns: dict[tuple[str, ...], list[tuple]] = {}
-    for pk, old, new in plan.changed:
-        columns = tuple(c for c in COLUMNS if c != "sku" and old[c] != new[c])
-        by_columns.setdefault(columns, []).append((pk, *[new[c] for c in columns], now))
-    for columns, rows in by_columns.items():
-        bulk_update_columns(Product, [DB_COLUMN.get(c, c) for c in columns] + ["updated_at"], rows)
-    history = [("+", row) for row in plan.new] + [
-        ("~", {**new, "updated_at": now}) for _, _, new in plan.changed
-    ]
+        history += [("+", row) for row in plan.new]
+    if plan.changed:
+        history += _write_changes(plan.changed, now)
     if history:
         bulk_insert(
             Product.history.model,
@@ -240,25 +273,64 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
                 for kind, r in history
             ),
         )
-    if plan.stock_levels:
+    who = user if user_id else None
+    if plan.new_levels:
         pks = {row["sku"]: row["pk"] for row in plan.new}
-        pks.update({sku: values["pk"] for sku, values in existing.items()})
-        stock_set_bulk(
-            levels={pks[sku]: level for sku, level in plan.stock_levels.items()},
+        stock_record_opening(
+            levels={pks[sku]: level for sku, level in plan.new_levels.items()},
             reason=StockMovement.Reason.IMPORT,
             reference=reference,
-            user=user if user_id else None,
+            user=who,
+        )
+    if plan.stock_levels:
+        stock_set_bulk(
+            levels={existing[sku]["pk"]: level for sku, level in plan.stock_levels.items()},
+            reason=StockMovement.Reason.IMPORT,
+            reference=reference,
+            user=who,
         )
 
 
-def _ids(skus: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(skus), LOOKUP_CHUNK):
-        chunk = skus[start : start + LOOKUP_CHUNK]
-        ids.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
-    return ids
+def _write_changes(changed: list[tuple[int, dict, dict]], now) -> list[tuple[str, dict]]:
+    """Lock the rows to change, compare the file with what they hold now, write the difference.
+
+    Only the columns that differ are written (grouped by which ones), so an edit saved by
+    someone else between the first read and this lock is neither overwritten nor lost.
+    """
+    locked = _load_existing([], lock=True, pks=[pk for pk, _, _ in changed])
+    fresh = {values["pk"]: values for values in locked.values()}
+    by_columns: dict[tuple[str, ...], list[tuple]] = {}
+    history = []
+    for pk, _, file_values in changed:
+        current = fresh.get(pk)
+        if current is None:
+            continue  # deleted meanwhile
+        columns = tuple(
+            c for c in COLUMNS if c != "sku" and c in file_values and current[c] != file_values[c]
+        )
+        if not columns:
+            continue
+        by_columns.setdefault(columns, []).append((pk, *[file_values[c] for c in columns], now))
+        history.append(("~", {**current, **file_values, "updated_at": now}))
+    for columns, rows in by_columns.items():
+        bulk_update_columns(Product, [DB_COLUMN.get(c, c) for c in columns] + ["updated_at"], rows)
+    return history
+
+
+def _new_ids(count: int) -> list[int]:
+    """Primary keys for new products, taken from the table's sequence (counted on SQLite)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Product._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    # SQLite: one writer at a time (IMMEDIATE transactions), so the next ids are free.
+    start = (Product.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    return list(range(start, start + count))
 
 
 def _summarise(plan: ImportPlan, result: Result) -> None:
-    result.stock_moves = len(plan.stock_levels)
+    result.stock_moves = len(plan.stock_levels) + len(plan.new_levels)
     result.history_rows = len(plan.new) + len(plan.changed)

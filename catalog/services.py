@@ -156,6 +156,41 @@ def stock_set_bulk(
     return movements
 
 
+def stock_record_opening(
+    *,
+    levels: Mapping[int, int],
+    reason: str,
+    reference: str,
+    user=None,
+) -> int:
+    """Write the opening ledger rows of products inserted in this transaction.
+
+    The caller inserted these products with their counters already at ``levels``; nobody
+    else can see them before the commit, so there is nothing to lock or recompute.
+    Returns the number of ledger rows written.
+    """
+    now = timezone.now()
+    user_id = getattr(user, "pk", None)
+    return bulk_insert(
+        StockMovement,
+        [
+            "product_id",
+            "quantity",
+            "balance",
+            "reason",
+            "reference",
+            "note",
+            "created_by_id",
+            "created_at",
+        ],
+        (
+            (pk, level, level, reason, reference, "", user_id, now)
+            for pk, level in sorted(levels.items())
+            if level
+        ),
+    )
+
+
 def _write_counters(balances: Mapping[int, int]) -> None:
     """Write new counters for already-locked products, one statement per chunk."""
     items = sorted(balances.items())

@@ -45,9 +45,10 @@ def test_fast_import_writes_only_the_columns_that_changed(monkeypatch):
     product = make_product("P-1", name="Old name", category=shoes, description="Stale")
     real_load = importing._load_existing
 
-    def stale_then_edited(skus):
-        existing = real_load(skus)
-        Product.objects.filter(pk=product.pk).update(description="Edited meanwhile")
+    def stale_then_edited(skus, **kwargs):
+        existing = real_load(skus, **kwargs)
+        if not kwargs.get("lock"):  # someone saves an edit right after the unlocked read
+            Product.objects.filter(pk=product.pk).update(description="Edited meanwhile")
         return existing
 
     monkeypatch.setattr(importing, "_load_existing", stale_then_edited)
