@@ -27,6 +27,10 @@ class CappedCountPaginator(Paginator):
         return queryset.order_by().values("pk")[: self.max_rows + 1].count()
 
     @property
+    def max_rows_display(self) -> str:
+        return f"{self.max_rows:,}"
+
+    @property
     def capped(self) -> bool:
         return self.exact_count > self.max_rows
 

@@ -88,3 +88,22 @@ def test_fast_path_dry_run_keeps_nothing(superuser):
     result = ProductResource().import_data(dataset, dry_run=True, user=superuser)
     assert result.totals["new"] == 5
     assert outcome() == before
+
+
+def test_admin_preview_shows_a_summary_and_a_sample_not_every_row(admin_client_super):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    make_category("Shoes", "shoes")
+    rows = "\n".join(f"BULK-{n:04d},Bulk {n},shoes,1.00,1,1" for n in range(120))
+    upload = SimpleUploadedFile(
+        "bulk.csv", f"sku,name,category,price,stock,is_active\n{rows}\n".encode()
+    )
+    preview = admin_client_super.post(
+        reverse("admin:catalog_product_import"), {"import_file": upload, "format": 0}
+    )
+    body = preview.content.decode()
+    assert "120 rows: 120 new, 0 updated, 0 unchanged." in body
+    assert "Showing a sample of 50 new and updated rows" in body
+    assert body.count("BULK-") == 50  # the sample, not all 120 rows
+    assert not Product.objects.filter(sku__startswith="BULK-").exists()
