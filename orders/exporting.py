@@ -79,7 +79,7 @@ def order_line_rows(items: QuerySet[OrderItem]) -> QuerySet:
             x_placed=TimestampText(F("order__placed_at")),
             x_line_total=F("quantity") * F("unit_price"),
         )
-        .order_by("-order__placed_at", "order_id", "id")
+        .order_by("-order_id", "id")
         .values_list(
             "order__number",
             "order__status",
@@ -103,9 +103,11 @@ def stream_order_lines_csv(items: QuerySet[OrderItem], chunk_size: int = 5000) -
     if connection.vendor == "postgresql":
         sql, params = rows.query.sql_with_params()
         copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with connection.cursor() as cursor, cursor.copy(copy_sql, params) as copy:
-            for data in copy:
-                yield bytes(data)
+        with connection.cursor() as wrapper:
+            # psycopg's own cursor: Django's debug wrapper (DEBUG=1) drops COPY parameters.
+            with wrapper.cursor.copy(copy_sql, params) as copy:
+                for data in copy:
+                    yield bytes(data)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
