@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv install install-dev lint ci clean
+.PHONY: run test venv install install-dev lint ci clean bench
 
 venv:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: install-dev
 
 ci:
 	bash .ci/run
+
+## The benchmark (PostgreSQL at BENCH_PG, default postgres://postgres@127.0.0.1:5432); not a test.
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -140,7 +140,7 @@ def table(results: list[dict]) -> str:
         elif "queries" in r:
             notes.append(f"queries {r['queries']}")
         for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s", "peak_rss_mb",
-                    "page_bytes", "orders_placed", "refused_not_enough_stock",
+                    "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
                     "oversold_products", "reconcile_disagreements"):  # fmt: skip
             if key in r:
                 value = r[key]
