@@ -10,7 +10,6 @@ and a sample of rows for the admin's preview.
 from __future__ import annotations
 
 import gc
-
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
