@@ -103,11 +103,10 @@ def stream_order_lines_csv(items: QuerySet[OrderItem], chunk_size: int = 5000) -
     if connection.vendor == "postgresql":
         sql, params = rows.query.sql_with_params()
         copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with connection.cursor() as wrapper:
-            # psycopg's own cursor: Django's debug wrapper (DEBUG=1) drops COPY parameters.
-            with wrapper.cursor.copy(copy_sql, params) as copy:
-                for data in copy:
-                    yield bytes(data)
+        # psycopg's own cursor: Django's debug wrapper (DEBUG=1) drops COPY parameters.
+        with connection.cursor() as wrapper, wrapper.cursor.copy(copy_sql, params) as copy:
+            for data in copy:
+                yield bytes(data)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
