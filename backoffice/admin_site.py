@@ -29,6 +29,7 @@ SIDEBAR_GROUPS = [
         [
             (_("Users"), "badge", "backoffice.user"),
             (_("Roles"), "shield_person", "auth.group"),
+            (_("Login lockouts"), "lock_person", "axes.accessattempt"),
         ],
     ),
 ]

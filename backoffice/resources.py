@@ -34,8 +34,19 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+FORMULA_REFUSED = ("=", "+", "@")
+
+
+class FileProblem(ValueError):
+    """A problem of the whole file (its columns, its emptiness): reported before any row."""
+
+
 class TextWidget(widgets.CharWidget):
-    """Text that may be blank; strips spaces and undoes formula escaping."""
+    """Text that may be blank; strips spaces and undoes formula escaping.
+
+    A cell that a spreadsheet would run as a formula (=, + or @ first) is refused: written
+    as '=… it is kept as text, which is also how exports write such cells.
+    """
 
     def __init__(self, *, max_length: int | None = None, required: bool = False) -> None:
         super().__init__(allow_blank=True)
@@ -43,7 +54,13 @@ class TextWidget(widgets.CharWidget):
         self.required = required
 
     def clean(self, value, row=None, **kwargs) -> str:
-        text = unescape_formula(_text(value))
+        raw = _text(value)
+        if raw.startswith(FORMULA_REFUSED):
+            raise ValueError(
+                f"'{raw[:30]}' starts with '{raw[0]}', which spreadsheets run as a formula; "
+                f"write '{raw[:30]} to keep it as text."
+            )
+        text = unescape_formula(raw)
         if self.required and not text:
             raise ValueError("This value is required.")
         if self.max_length and len(text) > self.max_length:
@@ -182,10 +199,21 @@ class StrictModelResource(resources.ModelResource):
             if isinstance(field.widget, SlugForeignKeyWidget):
                 field.widget.reset()
         self._seen_keys: dict[tuple, int] = {}
-        headers = [_text(h) for h in (dataset.headers or [])]
+        headers = [_text(h).lstrip("\ufeff") for h in (dataset.headers or [])]
+        if not headers and not len(dataset):
+            raise FileProblem("The file is empty.")
         dataset.headers = headers
         allowed = {field.column_name for field in self.get_import_fields()}
         problems = []
+        if len(headers) == 1 and any(sep in headers[0] for sep in (";", "\t", "|")):
+            sep = next(sep for sep in (";", "\t", "|") if sep in headers[0])
+            shown = "tab" if sep == "\t" else f"'{sep}'"
+            del dataset[:]
+            raise FileProblem(
+                f"The columns are separated by {shown}; save the file as CSV with commas."
+            )
+        if not len(dataset):
+            raise FileProblem("The file has a header line but no rows under it.")
         missing = [c for c in self.required_columns if c not in headers]
         if missing:
             problems.append(f"Missing required column(s): {', '.join(missing)}.")
@@ -200,7 +228,7 @@ class StrictModelResource(resources.ModelResource):
             problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
         if problems:
             del dataset[:]  # nothing is imported; report the file's problem once, not per row
-            raise ValidationError(" ".join(problems))
+            raise FileProblem(" ".join(problems))
 
     def before_import_row(self, row, **kwargs) -> None:
         # The key columns are read to find the existing row before any field is imported;
@@ -253,3 +281,18 @@ def _error_text(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error)
+
+
+def unreadable_file_message(error: Exception) -> str:
+    """Say in words why a file could not be read as the chosen format."""
+    if isinstance(error, UnicodeDecodeError):
+        raw = error.object[:2] if isinstance(error.object, bytes) else b""
+        if raw in (b"\xff\xfe", b"\xfe\xff"):
+            kind = "UTF-16 text"
+        else:
+            kind = f"not UTF-8 text (byte {error.start} cannot be read)"
+        return f"The file is {kind}. Save it as 'CSV UTF-8' and import it again."
+    return (
+        f"The file could not be read as the chosen format ({type(error).__name__}: "
+        f"{str(error)[:120]}). Check that it is a CSV or XLSX file."
+    )

@@ -1,5 +1,6 @@
 """Admin registrations of the staff app: users and roles."""
 
+from backoffice.admin.lockouts import AccessAttemptAdmin
 from backoffice.admin.users import GroupAdmin, UserAdmin
 
-__all__ = ["GroupAdmin", "UserAdmin"]
+__all__ = ["AccessAttemptAdmin", "GroupAdmin", "UserAdmin"]

@@ -1,9 +1,10 @@
 """Shared ModelAdmin bases: Unfold's look, simple-history's audit, import-export's files."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ExportMixin, ImportExportModelAdmin
@@ -13,7 +14,7 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from backoffice.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
-from backoffice.resources import format_errors
+from backoffice.resources import format_errors, unreadable_file_message
 
 
 class BaseAdmin(UnfoldModelAdmin):
@@ -81,13 +82,30 @@ class ExportAdmin(BaseAdmin, _ExportModelAdmin):
     export_formats = [CSV, XLSX]
 
 
+class SizeLimitedImportForm(ImportForm):
+    """Unfold's import form, refusing files over IMPORT_MAX_FILE_SIZE before reading them."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.IMPORT_MAX_FILE_SIZE
+        if upload.size > limit:
+            raise ValidationError(
+                f"The file is {upload.size / 1_000_000:.1f} MB; imports are limited to "
+                f"{limit / 1_000_000:.1f} MB (setting IMPORT_MAX_FILE_SIZE). Split the file."
+            )
+        return upload
+
+
 class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
     """History admin with import (add and change permission) and export (view permission)."""
 
-    import_form_class = ImportForm
+    import_form_class = SizeLimitedImportForm
     export_form_class = ExportForm
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
+
+    def add_data_read_fail_error_to_form(self, form, error) -> None:
+        form.add_error("import_file", unreadable_file_message(error))
 
     def process_result(self, result, request: HttpRequest) -> HttpResponse:
         # The confirm step imports the file again; if something changed since the preview

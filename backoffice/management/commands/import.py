@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from import_export.command_utils import get_format_class, get_resource_class
 from import_export.results import RowResult
 
-from backoffice.resources import format_errors
+from backoffice.resources import format_errors, unreadable_file_message
 
 BaseCommand = importlib.import_module("import_export.management.commands.import").Command
 
@@ -36,9 +36,7 @@ class Command(BaseCommand):
         try:
             dataset = format_class.create_dataset(data)
         except Exception as error:  # a file the format cannot parse: say so, no traceback
-            raise CommandError(
-                f"Could not read {file_name} as {format_class.get_title()}: {error}"
-            ) from None
+            raise CommandError(f"{file_name}: {unreadable_file_message(error)}") from None
         result = resource.import_data(
             dataset, dry_run=options.get("dry_run"), raise_errors=options.get("raise_errors")
         )
@@ -81,9 +79,7 @@ class Command(BaseCommand):
         try:
             return data.decode(options_encoding(format_class))
         except UnicodeDecodeError as error:
-            raise CommandError(
-                f"{file_name} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV."
-            ) from None
+            raise CommandError(f"{file_name}: {unreadable_file_message(error)}") from None
 
 
 def options_encoding(format_class) -> str:
