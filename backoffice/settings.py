@@ -238,6 +238,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Lockouts are logged as warnings; its INFO lines repeat on every successful login.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for a username, or

@@ -1,0 +1,507 @@
+"""The permission matrix (backoffice/permissions.py), cell by cell, through real HTTP endpoints.
+
+For every kind of user and every (subject, operation): an allowed operation succeeds and
+has its effect; a refused one answers 403, a redirect to the login page, or the list
+without the action, and changes nothing at all (every table is compared before and after).
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from backoffice.models import User
+from backoffice.permissions import ACTORS, MATRIX, NO_ROLE, NOT_STAFF, SUPERUSER
+from catalog.models import Category, Product, StockMovement
+from catalog.tests.factories import make_category, make_product
+from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.tests.factories import make_customer, make_order
+from orders.tests.test_order_admin import lines_of, order_payload
+
+pytestmark = pytest.mark.django_db
+
+
+class World:
+    """The objects every probe acts on."""
+
+    def __init__(self) -> None:
+        self.category = make_category("Shoes", "shoes")
+        self.spare_category = make_category("Spare", "spare")
+        self.product = make_product("P-1", category=self.category, stock=50, price="10.00")
+        self.spare_product = make_product("P-SPARE", category=self.category)
+        self.customer = make_customer("buyer@shop.test")
+        self.spare_customer = make_customer("nobody@shop.test")
+        self.orders = {}
+        for status in (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.SHIPPED, "delivered"):
+            for copy in ("a", "b"):
+                order = make_order([(self.product, 1)], customer=self.customer)
+                Order.objects.filter(pk=order.pk).update(status=status)
+                order.refresh_from_db()
+                self.orders[(status, copy)] = order
+        self.target = User.objects.create_user("target", password="a-long-pass-1", is_staff=True)
+        self.temp_group = Group.objects.create(name="Temp")
+
+
+def dump() -> list:
+    tables = [
+        Category.objects.all(),
+        Product.objects.all(),
+        StockMovement.objects.all(),
+        Customer.objects.all(),
+        Order.objects.all(),
+        OrderItem.objects.all(),
+        User.objects.all(),
+        Group.objects.all(),
+        User.groups.through.objects.all(),
+        Product.history.all(),
+        Category.history.all(),
+        Customer.history.all(),
+        Order.history.all(),
+        User.history.all(),
+    ]
+    return [sorted(map(repr, qs.values())) for qs in tables]
+
+
+def admin_url(name: str, *args) -> str:
+    return reverse(f"admin:{name}", args=args)
+
+
+def post_action(client, changelist: str, action: str, objects, **extra):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], "index": 0, **extra}
+    return client.post(admin_url(changelist), data)
+
+
+def refresh(obj):
+    return type(obj).objects.filter(pk=obj.pk).first()
+
+
+# Probes: each performs the operation and returns True if it took effect ---------------------
+
+
+def probe_view(name):
+    return lambda c, w: c.get(admin_url(name)).status_code == 200
+
+
+def probe_dashboard(c, w):
+    return c.get(admin_url("index")).status_code == 200
+
+
+def probe_category_add(c, w):
+    c.post(admin_url("catalog_category_add"), {"name": "New", "slug": "new", "parent": ""})
+    return Category.objects.filter(slug="new").exists()
+
+
+def probe_category_change(c, w):
+    url = admin_url("catalog_category_change", w.category.pk)
+    c.post(url, {"name": "Renamed", "slug": "shoes", "parent": ""})
+    return refresh(w.category).name == "Renamed"
+
+
+def probe_delete(name, attribute):
+    def probe(c, w):
+        obj = getattr(w, attribute)
+        c.post(admin_url(name, obj.pk), {"post": "yes"})
+        return refresh(obj) is None
+
+    return probe
+
+
+def probe_import(model, text):
+    def probe(c, w):
+        upload = SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv")
+        preview = c.post(admin_url(f"{model}_import"), {"import_file": upload, "format": 0})
+        if preview.status_code != 200 or preview.context.get("confirm_form") is None:
+            # The confirm step must refuse on its own, too.
+            forged = {"import_file_name": "x", "original_file_name": "f.csv", "format": 0}
+            assert c.post(admin_url(f"{model}_process_import"), forged).status_code in (302, 403)
+            return False
+        data = dict(preview.context["confirm_form"].initial)
+        c.post(admin_url(f"{model}_process_import"), data)
+        return True
+
+    return probe
+
+
+def probe_export(model):
+    def probe(c, w):
+        response = c.post(admin_url(f"{model}_export"), {"format": 0, "resource": 0})
+        return response.status_code == 200 and "attachment" in response.get(
+            "Content-Disposition", ""
+        )
+
+    return probe
+
+
+def probe_history(name, attribute):
+    def probe(c, w):
+        obj = getattr(w, attribute)
+        return c.get(admin_url(name, obj.pk)).status_code == 200
+
+    return probe
+
+
+def probe_product_add(c, w):
+    c.post(
+        admin_url("catalog_product_add"),
+        {
+            "sku": "NEW-1",
+            "name": "New",
+            "category": w.category.pk,
+            "price": "1.00",
+            "low_stock_threshold": 5,
+            "is_active": "on",
+            "initial_stock": 0,
+            "movements-TOTAL_FORMS": 0,
+            "movements-INITIAL_FORMS": 0,
+        },
+    )
+    return Product.objects.filter(sku="NEW-1").exists()
+
+
+def product_payload(w, **changes):
+    moves = w.product.movements.count()
+    data = {
+        "sku": "P-1",
+        "name": w.product.name,
+        "category": w.category.pk,
+        "price": "10.00",
+        "low_stock_threshold": 5,
+        "is_active": "on",
+        "movements-TOTAL_FORMS": moves,
+        "movements-INITIAL_FORMS": moves,
+    }
+    data.update(changes)
+    return data
+
+
+def probe_product_change(c, w):
+    c.post(admin_url("catalog_product_change", w.product.pk), product_payload(w, name="Renamed"))
+    return refresh(w.product).name == "Renamed"
+
+
+def setup_product_revert(w):
+    Product.objects.filter(pk=w.product.pk).update(name="Changed later")  # no history row
+
+
+def probe_product_revert(c, w):
+    first = w.product.history.earliest()
+    url = admin_url("catalog_product_simple_history", w.product.pk, first.history_id)
+    c.post(url, product_payload(w, name=first.name))
+    return refresh(w.product).name == first.name
+
+
+def setup_category_revert(w):
+    Category.objects.filter(pk=w.category.pk).update(name="Changed later")
+
+
+def probe_category_revert(c, w):
+    first = w.category.history.earliest()
+    url = admin_url("catalog_category_simple_history", w.category.pk, first.history_id)
+    c.post(url, {"name": first.name, "slug": "shoes", "parent": ""})
+    return refresh(w.category).name == first.name
+
+
+def probe_product_actions(action, check, **extra):
+    def probe(c, w):
+        post_action(c, "catalog_product_changelist", action, [w.product], apply=1, **extra)
+        return check(refresh(w.product))
+
+    return probe
+
+
+def probe_movement_write(kind):
+    def probe(c, w):
+        movement = w.product.movements.first()
+        if kind == "add":
+            data = {"product": w.product.pk, "quantity": 5, "balance": 55, "reason": "adjustment"}
+            c.post(admin_url("catalog_stockmovement_add"), data)
+            return StockMovement.objects.filter(quantity=5).exists()
+        if kind == "change":
+            c.post(
+                admin_url("catalog_stockmovement_change", movement.pk),
+                {"quantity": 99, "balance": 99, "reason": "adjustment"},
+            )
+            return refresh(movement).quantity == 99
+        c.post(admin_url("catalog_stockmovement_delete", movement.pk), {"post": "yes"})
+        return refresh(movement) is None
+
+    return probe
+
+
+def customer_payload(email, first_name, **extra):
+    return {
+        "email": email,
+        "first_name": first_name,
+        "last_name": "Shopper",
+        "orders-TOTAL_FORMS": 0,
+        "orders-INITIAL_FORMS": 0,
+        **extra,
+    }
+
+
+def probe_customer_add(c, w):
+    c.post(admin_url("orders_customer_add"), customer_payload("fresh@shop.test", "Fresh"))
+    return Customer.objects.filter(email="fresh@shop.test").exists()
+
+
+def probe_customer_change(c, w):
+    orders = w.customer.orders.count()
+    c.post(
+        admin_url("orders_customer_change", w.customer.pk),
+        customer_payload(
+            w.customer.email,
+            "Renamed",
+            **{"orders-TOTAL_FORMS": orders, "orders-INITIAL_FORMS": orders},
+        ),
+    )
+    return refresh(w.customer).first_name == "Renamed"
+
+
+def setup_customer_revert(w):
+    Customer.objects.filter(pk=w.customer.pk).update(first_name="Changed later")
+
+
+def probe_customer_revert(c, w):
+    first = w.customer.history.earliest()
+    orders = w.customer.orders.count()
+    url = admin_url("orders_customer_simple_history", w.customer.pk, first.history_id)
+    c.post(
+        url,
+        customer_payload(
+            w.customer.email,
+            first.first_name,
+            country=first.country,
+            **{"orders-TOTAL_FORMS": orders, "orders-INITIAL_FORMS": orders},
+        ),
+    )
+    return refresh(w.customer).first_name == first.first_name
+
+
+def probe_order_add(c, w):
+    before = Order.objects.count()
+    c.post(
+        admin_url("orders_order_add"),
+        order_payload(w.customer, [{"product": w.product, "quantity": 1}]),
+    )
+    return Order.objects.count() == before + 1
+
+
+def probe_order_change(c, w):
+    order = w.orders[("pending", "a")]
+    c.post(
+        admin_url("orders_order_change", order.pk),
+        order_payload(order.customer, lines_of(order), order=order, notes="Changed"),
+    )
+    return refresh(order).notes == "Changed"
+
+
+def probe_order_delete(c, w):
+    order = w.orders[("pending", "a")]
+    c.post(admin_url("orders_order_delete", order.pk), {"post": "yes"})
+    return refresh(order) is None
+
+
+def setup_order_revert(w):
+    order = w.orders[("pending", "a")]
+    order.notes = "v2"
+    order.save()
+
+
+def probe_order_revert(c, w):
+    order = w.orders[("pending", "a")]
+    first = order.history.earliest()
+    url = admin_url("orders_order_simple_history", order.pk, first.history_id)
+    c.post(url, order_payload(order.customer, lines_of(order), order=order, notes=""))
+    return refresh(order).notes == ""
+
+
+def probe_transition(from_status, to_status):
+    def probe(c, w):
+        bulk, detail = w.orders[(from_status, "a")], w.orders[(from_status, "b")]
+        url = admin_url(f"orders_order_detail_{to_status}", detail.pk)
+        c.get(url)  # a GET on a button's URL never changes anything, whoever asks
+        assert refresh(detail).status == from_status
+        post_action(c, "orders_order_changelist", f"bulk_{to_status}", [bulk])
+        c.post(url, {"_form_submitted": "on"})
+        done = (refresh(bulk).status == to_status, refresh(detail).status == to_status)
+        assert done[0] == done[1], "the list action and the order-page button disagree"
+        return done[0]
+
+    return probe
+
+
+def probe_user_add(c, w):
+    c.post(
+        admin_url("backoffice_user_add"),
+        {
+            "username": "newbie",
+            "password1": "A-long-pass-123",
+            "password2": "A-long-pass-123",
+            "usable_password": "true",
+        },
+    )
+    return User.objects.filter(username="newbie").exists()
+
+
+def probe_user_change(c, w):
+    c.post(
+        admin_url("backoffice_user_change", w.target.pk),
+        {
+            "username": "target",
+            "first_name": "Changed",
+            "last_name": "",
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    return refresh(w.target).first_name == "Changed"
+
+
+def probe_user_actions(action, check, **extra):
+    def probe(c, w):
+        post_action(c, "backoffice_user_changelist", action, [w.target], apply=1, **extra)
+        return check(w)
+
+    return probe
+
+
+def probe_role_change(c, w):
+    c.post(admin_url("auth_group_change", w.temp_group.pk), {"name": "Temp renamed"})
+    return Group.objects.filter(name="Temp renamed").exists()
+
+
+CSV_PRODUCTS = "sku,name,category,price,stock,is_active\nIMP-1,Imported,shoes,2.00,3,1\n"
+CSV_CATEGORIES = "slug,name\nimported,Imported\n"
+CSV_CUSTOMERS = "email,first_name,last_name\nimported@shop.test,Imp,Orted\n"
+
+PROBES = {
+    ("dashboard", "view"): probe_dashboard,
+    ("category", "view"): probe_view("catalog_category_changelist"),
+    ("category", "add"): probe_category_add,
+    ("category", "change"): probe_category_change,
+    ("category", "delete"): probe_delete("catalog_category_delete", "spare_category"),
+    ("category", "import"): probe_import("catalog_category", CSV_CATEGORIES),
+    ("category", "export"): probe_export("catalog_category"),
+    ("category", "history"): probe_history("catalog_category_history", "category"),
+    ("category", "revert"): probe_category_revert,
+    ("product", "view"): probe_view("catalog_product_changelist"),
+    ("product", "add"): probe_product_add,
+    ("product", "change"): probe_product_change,
+    ("product", "delete"): probe_delete("catalog_product_delete", "spare_product"),
+    ("product", "import"): probe_import("catalog_product", CSV_PRODUCTS),
+    ("product", "export"): probe_export("catalog_product"),
+    ("product", "history"): probe_history("catalog_product_history", "product"),
+    ("product", "revert"): probe_product_revert,
+    ("product", "action: activate / deactivate"): probe_product_actions(
+        "deactivate_products", lambda p: p.is_active is False
+    ),
+    ("product", "action: change price"): probe_product_actions(
+        "change_price", lambda p: p.price == Decimal("11.00"), percent="10"
+    ),
+    ("product", "action: adjust stock"): probe_product_actions(
+        "adjust_stock", lambda p: p.stock == 44, quantity="2", reason="adjustment"
+    ),
+    ("stock movement", "view"): probe_view("catalog_stockmovement_changelist"),
+    ("stock movement", "add"): probe_movement_write("add"),
+    ("stock movement", "change"): probe_movement_write("change"),
+    ("stock movement", "delete"): probe_movement_write("delete"),
+    ("stock movement", "export"): probe_export("catalog_stockmovement"),
+    ("customer", "view"): probe_view("orders_customer_changelist"),
+    ("customer", "add"): probe_customer_add,
+    ("customer", "change"): probe_customer_change,
+    ("customer", "delete"): probe_delete("orders_customer_delete", "spare_customer"),
+    ("customer", "import"): probe_import("orders_customer", CSV_CUSTOMERS),
+    ("customer", "export"): probe_export("orders_customer"),
+    ("customer", "history"): probe_history("orders_customer_history", "customer"),
+    ("customer", "revert"): probe_customer_revert,
+    ("order", "view"): probe_view("orders_order_changelist"),
+    ("order", "add"): probe_order_add,
+    ("order", "change"): probe_order_change,
+    ("order", "delete"): probe_order_delete,
+    ("order", "export"): probe_export("orders_order"),
+    ("order", "history"): lambda c, w: (
+        c.get(admin_url("orders_order_history", w.orders[("paid", "a")].pk)).status_code == 200
+    ),
+    ("order", "revert"): probe_order_revert,
+    ("order", "mark paid"): probe_transition("pending", "paid"),
+    ("order", "mark shipped"): probe_transition("paid", "shipped"),
+    ("order", "mark delivered"): probe_transition("shipped", "delivered"),
+    ("order", "cancel"): probe_transition("pending", "cancelled"),
+    ("order", "mark returned"): probe_transition("delivered", "returned"),
+    ("user", "view"): probe_view("backoffice_user_changelist"),
+    ("user", "add"): probe_user_add,
+    ("user", "change"): probe_user_change,
+    ("user", "delete"): probe_delete("backoffice_user_delete", "target"),
+    ("user", "history"): probe_history("backoffice_user_history", "target"),
+    ("user", "action: deactivate"): probe_user_actions(
+        "deactivate_users", lambda w: refresh(w.target).is_active is False
+    ),
+    ("user", "action: add to a role"): probe_user_actions(
+        "add_to_role",
+        lambda w: w.target.groups.filter(pk=w.temp_group.pk).exists(),
+        role="__temp__",
+    ),
+    ("role", "view"): probe_view("auth_group_changelist"),
+    ("role", "change"): probe_role_change,
+    ("login lockout", "view"): probe_view("axes_accessattempt_changelist"),
+}
+
+
+# Changes made before the "before" snapshot: the later version that a revert goes back from.
+SETUP = {
+    ("category", "revert"): setup_category_revert,
+    ("product", "revert"): setup_product_revert,
+    ("customer", "revert"): setup_customer_revert,
+    ("order", "revert"): setup_order_revert,
+}
+
+
+def test_every_cell_has_a_probe():
+    assert set(PROBES) == set(MATRIX)
+
+
+@pytest.fixture
+def client_as(make_staff):
+    def make(actor: str) -> Client:
+        if actor == SUPERUSER:
+            user = make_staff(superuser=True)
+        elif actor == NO_ROLE:
+            user = make_staff(username="norole")
+        elif actor == NOT_STAFF:
+            user = make_staff(staff=False, username="outsider")
+        else:
+            user = make_staff(actor)
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("cell", list(MATRIX), ids=lambda cell: f"{cell[0]}:{cell[1]}")
+def test_permission_matrix_cell(client_as, actor, cell):
+    world = World()
+    client = client_as(actor)
+    probe = PROBES[cell]
+    if cell == ("user", "action: add to a role"):
+        probe = probe_user_actions(
+            "add_to_role",
+            lambda w: w.target.groups.filter(pk=w.temp_group.pk).exists(),
+            role=str(world.temp_group.pk),
+        )
+    if cell in SETUP:
+        SETUP[cell](world)
+    before = dump()
+    done = probe(client, world)
+    expected = actor in MATRIX[cell]
+    assert done == expected, f"{actor} {'could not' if expected else 'could'} {cell}"
+    if not expected:
+        assert dump() == before, f"{actor} was refused {cell} but something changed"
