@@ -1,0 +1,204 @@
+"""Two gunicorn processes on two loopback ports, one PostgreSQL database.
+
+A session made through one works through the other, and an import previewed through one
+is confirmed through the other: nothing lives in one process's memory or temp folder.
+"""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+
+from catalog.models import Product
+from catalog.tests.factories import make_category
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "a-long-test-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    user = urllib.parse.quote(db["USER"] or "")
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.fixture
+def two_servers():
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "shared-test-secret-" + "x" * 40,
+    }
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--timeout", "60"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]  # fmt: skip
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail(f"gunicorn on port {port} did not start")
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+class Browser:
+    """A cookie jar shared by both servers, like one person behind a load balancer."""
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            NoRedirect(),
+        )
+
+    def get(self, url: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(url))
+
+    def post(self, url: str, fields: dict, referer: str, files: dict | None = None):
+        if files:
+            boundary = uuid.uuid4().hex
+            body, content_type = multipart(fields, files, boundary)
+        else:
+            body = urllib.parse.urlencode(fields, doseq=True).encode()
+            content_type = "application/x-www-form-urlencoded"
+        request = urllib.request.Request(
+            url, data=body, headers={"Content-Type": content_type, "Referer": referer}
+        )
+        return self._open(request)
+
+    def _open(self, request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def multipart(fields: dict, files: dict, boundary: str) -> tuple[bytes, str]:
+    parts = []
+    for name, value in fields.items():
+        header = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(f"{header}{value}\r\n".encode())
+    for name, (filename, content) in files.items():
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
+    return match.group(1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_sessions_and_import_files(two_servers, make_staff):
+    one, two = two_servers
+    merch = make_staff("Catalog managers", username="merch")
+    # The servers run production settings: hash as they do (the suite uses a fast hasher).
+    merch.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    merch.save(update_fields=["password"])
+    make_category("Shoes", "shoes")
+    browser = Browser()
+
+    status, page = browser.get(f"{one}/admin/login/")
+    assert status == 200
+    status, _ = browser.post(
+        f"{one}/admin/login/",
+        {
+            "csrfmiddlewaretoken": csrf(page),
+            "username": "merch",
+            "password": PASSWORD,
+            "next": "/admin/",
+        },
+        referer=f"{one}/admin/login/",
+    )
+    assert status == 302
+    status, page = browser.get(f"{two}/admin/")  # the session made through one, used on two
+    assert status == 200 and "merch" in page
+
+    status, page = browser.get(f"{one}/admin/catalog/product/import/")
+    assert status == 200
+    csv = b"sku,name,category,price,stock,is_active\nMP-1,Two servers,shoes,3.00,4,1\n"
+    status, preview = browser.post(
+        f"{one}/admin/catalog/product/import/",
+        {"csrfmiddlewaretoken": csrf(page), "format": "0"},
+        referer=f"{one}/admin/catalog/product/import/",
+        files={"import_file": ("mp.csv", csv)},
+    )
+    assert status == 200 and "1 rows: 1 new" in preview
+    assert not Product.objects.filter(sku="MP-1").exists()
+
+    fields = {
+        "csrfmiddlewaretoken": csrf(preview),
+        "import_file_name": hidden(preview, "import_file_name"),
+        "original_file_name": hidden(preview, "original_file_name"),
+        "format": hidden(preview, "format"),
+    }
+    status, _ = browser.post(
+        f"{two}/admin/catalog/product/process_import/",
+        fields,
+        referer=f"{two}/admin/catalog/product/import/",
+    )
+    assert status == 302
+    product = Product.objects.get(sku="MP-1")
+    assert (product.name, product.stock) == ("Two servers", 4)
+    assert product.history.get().history_user.username == "merch"
