@@ -205,12 +205,13 @@ class OrderAdmin(HistoryExportAdmin):
             return "No stock moved by this order."
         body = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{:+d}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            # format_html escapes its arguments to text first: format numbers beforehand.
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     m.created_at.strftime("%Y-%m-%d %H:%M"),
                     m.product.sku,
-                    m.quantity,
+                    f"{m.quantity:+d}",
                     m.balance,
                     m.get_reason_display(),
                     m.created_by or "—",

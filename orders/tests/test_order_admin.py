@@ -424,3 +424,10 @@ def test_streamed_csv_matches_the_resource_export(products):
     streamed = b"".join(stream_order_lines_csv(items)).decode()
     exported = OrderLineResource().export(items).csv
     assert list(csv.reader(io.StringIO(streamed))) == list(csv.reader(io.StringIO(exported)))
+
+
+def test_order_page_lists_its_ledger_rows(admin_client_super, products):
+    mug, _ = products
+    order = make_order([(mug, 2)])
+    body = admin_client_super.get(change_url(order)).content.decode()
+    assert "<td>MUG</td><td>-2</td><td>8</td><td>Order</td>" in body

@@ -1,0 +1,224 @@
+"""Real-browser tests: Playwright driving Debian's chromium against a live server.
+
+Screenshots of every step go to artifacts/browser/ (ignored by git). Any JavaScript error
+in the console fails the test. Skipped where /usr/bin/chromium is missing, unless
+REQUIRE_BROWSER=1 (set by .ci/run, which installs chromium).
+"""
+
+import csv
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are
+# still plain synchronous calls, made between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from catalog.models import Product
+from catalog.tests.factories import make_category, make_product
+from orders.models import Order
+from orders.tests.factories import make_customer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+PASSWORD = "a-long-test-password-1"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"chromium not found at {CHROMIUM}; install Debian's chromium")
+    pytestmark = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
+else:
+    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One logged-in person: a page, its console errors, numbered screenshots."""
+
+    def __init__(self, browser, live_server, username: str, prefix: str) -> None:
+        self.base = live_server.url
+        self.context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.prefix, self.step = prefix, 0
+        self.go("/admin/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+        self.shot("logged-in")
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        self.page.screenshot(
+            path=str(SHOTS / f"{self.prefix}-{self.step:02d}-{name}.png"), full_page=True
+        )
+
+    def text(self) -> str:
+        return self.page.inner_text("body")
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.errors == [], f"JavaScript errors: {self.errors}"
+
+
+def choose_autocomplete(page, select_name: str, term: str) -> None:
+    """Pick a value in a select2 autocomplete the way a person does: open, type, choose."""
+    page.locator(f"select[name='{select_name}'] + .select2 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill(term)
+    page.locator(".select2-results__option--highlighted", has_text=term).first.wait_for()
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def shop(make_staff):
+    manager = make_staff(superuser=True, username="boss")
+    reader = make_staff("Read-only", username="reader")
+    shoes = make_category("Shoes", "shoes")
+    make_product("RUN-1", name="Runner", category=shoes, stock=10, price="50.00")
+    make_product("BOOT-1", name="Boot", category=shoes, stock=3, price="80.00")
+    make_product("SOCK-1", name="Sock", category=shoes, stock=40, price="5.00")
+    make_customer("ada@shop.test", first_name="Ada", last_name="Lovelace")
+    return manager, reader
+
+
+def stock(sku: str) -> int:
+    return Product.objects.get(sku=sku).stock
+
+
+def test_staff_day_in_a_real_browser(browser, live_server, shop, tmp_path):
+    s = Session(browser, live_server, "boss", "manager")
+
+    # Search and filter products.
+    s.go("/admin/catalog/product/")
+    s.page.fill("input[name=q]", "run")
+    with s.page.expect_navigation():
+        s.page.keyboard.press("Enter")
+    s.page.wait_for_load_state("networkidle")
+    s.shot("search-run")
+    assert "RUN-1" in s.text() and "BOOT-1" not in s.text()
+    s.go("/admin/catalog/product/?stock_state=low")
+    s.shot("filter-low-stock")
+    assert "BOOT-1" in s.text() and "RUN-1" not in s.text()
+
+    # Import a product CSV: preview, then confirm.
+    path = tmp_path / "new-products.csv"
+    path.write_text(
+        "sku,name,category,price,stock,is_active\nCAP-1,Cap,shoes,15.00,7,1\nCAP-2,Beanie,shoes,12.00,0,1\n"
+    )
+    s.go("/admin/catalog/product/import/")
+    s.page.set_input_files("input[name=import_file]", str(path))
+    s.page.select_option(
+        "select[name=format]",
+        index=1 if s.page.locator("select[name=format] option").count() > 2 else 0,
+    )
+    s.shot("import-form")
+    s.page.get_by_role("button", name="Submit").click()
+    s.page.wait_for_load_state("networkidle")
+    s.shot("import-preview")
+    assert "2 rows: 2 new, 0 updated, 0 unchanged." in s.text()
+    assert not Product.objects.filter(sku="CAP-1").exists()
+    s.page.locator("button[type=submit]", has_text=re.compile("Confirm import", re.I)).click()
+    s.page.wait_for_load_state("networkidle")
+    s.shot("import-done")
+    assert stock("CAP-1") == 7
+
+    # Create an order with two lines; the stock drops.
+    s.go("/admin/orders/order/add/")
+    choose_autocomplete(s.page, "customer", "ada@shop.test")
+    choose_autocomplete(s.page, "items-0-product", "RUN-1")
+    s.page.fill("input[name='items-0-quantity']", "2")
+    s.page.get_by_text(re.compile(r"Add another", re.I)).first.click()
+    choose_autocomplete(s.page, "items-1-product", "SOCK-1")
+    s.page.fill("input[name='items-1-quantity']", "3")
+    s.shot("order-form")
+    s.page.locator("input[name=_continue], button[name=_continue]").first.click()
+    s.page.wait_for_load_state("networkidle")
+    s.shot("order-saved")
+    order = Order.objects.get()
+    assert (stock("RUN-1"), stock("SOCK-1")) == (8, 37)
+    assert order.number in s.text()
+
+    # Cancel it with the order page's button (a confirmation dialog, sent as POST).
+    s.page.get_by_role("link", name="Cancel order").click()
+    s.page.locator("#dialog").wait_for()
+    s.shot("cancel-dialog")
+    assert Order.objects.get().status == "pending"  # opening the dialog changed nothing
+    s.page.locator("#dialog button[type=submit]").click()
+    s.page.wait_for_load_state("networkidle")
+    s.page.get_by_text(f"{order.number} is now Cancelled.").wait_for()
+    s.shot("cancelled")
+    assert Order.objects.get().status == "cancelled"
+    assert (stock("RUN-1"), stock("SOCK-1")) == (10, 40)
+
+    # The history shows who changed the status.
+    s.go(f"/admin/orders/order/{order.pk}/history/")
+    s.page.locator("tr.cursor-pointer td").nth(3).click()  # open the diff of that change
+    s.page.get_by_text(re.compile("cancelled", re.I)).first.wait_for()
+    s.shot("history-diff")
+    history = s.text()
+    assert "boss" in history and re.search(r"pending", history, re.I)
+
+    # Export the filtered order list and read the file.
+    s.go("/admin/orders/order/export/?status=cancelled")
+    s.page.select_option("select[name=format]", index=1)
+    with s.page.expect_download() as download_info:
+        s.page.get_by_role("button", name="Submit").click()
+    data = Path(download_info.value.path()).read_text()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert {row["sku"] for row in rows} == {"RUN-1", "SOCK-1"}
+    assert {row["order_number"] for row in rows} == {order.number}
+    assert {row["status"] for row in rows} == {"cancelled"}
+    s.close()
+
+    # A Read-only user finds no button that writes.
+    r = Session(browser, live_server, "reader", "readonly")
+    for path in (
+        "/admin/catalog/product/",
+        f"/admin/catalog/product/{Product.objects.get(sku='RUN-1').pk}/change/",
+        "/admin/orders/order/",
+        f"/admin/orders/order/{order.pk}/change/",
+        "/admin/orders/customer/",
+        "/admin/",
+    ):
+        r.go(path)
+        r.shot(path.strip("/").replace("/", "-") or "index")
+        page = r.page
+        assert page.locator("input[name=_save], button[name=_save]").count() == 0, path
+        assert page.locator("a[href$='/add/']").count() == 0, path
+        assert page.locator("a[href$='/import/']").count() == 0, path
+        assert page.locator("select[name=action]").count() == 0, path
+        assert page.locator("a[href*='/transition/']").count() == 0, path
+        assert page.locator("a[href$='/delete/']").count() == 0, path
+    r.close()
