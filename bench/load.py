@@ -49,8 +49,16 @@ def prepare(users: int) -> dict:
     if exists.strip() != "1":
         run("psql", f"{SERVER}/postgres", "-qc", f'CREATE DATABASE "{DATABASE}"')
         run(sys.executable, "manage.py", "migrate", "--noinput", env=env)
-        run(sys.executable, "manage.py", "seed", "--products=2000", "--customers=2000",
-            "--orders=20000", "--days=90", env=env)  # fmt: skip
+        run(
+            sys.executable,
+            "manage.py",
+            "seed",
+            "--products=2000",
+            "--customers=2000",
+            "--orders=20000",
+            "--days=90",
+            env=env,
+        )
     run(sys.executable, "manage.py", "migrate", "--noinput", env=env)
     code = (
         "from backoffice.models import User;"
@@ -186,15 +194,35 @@ def main() -> None:
     env = prepare(args.users)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server_env = {**env, "DEBUG": "0", "SECRET_KEY": "load-test-" + "k" * 50,
-                  "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-                  "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "BEHIND_PROXY": "0"}  # fmt: skip
+    server_env = {
+        **env,
+        "DEBUG": "0",
+        "SECRET_KEY": "load-test-" + "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "BEHIND_PROXY": "0",
+    }
     run(sys.executable, "manage.py", "collectstatic", "--noinput", env=server_env)
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "60"],
-        cwd=ROOT, env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "backoffice.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
