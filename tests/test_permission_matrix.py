@@ -505,3 +505,23 @@ def test_permission_matrix_cell(client_as, actor, cell):
     assert done == expected, f"{actor} {'could not' if expected else 'could'} {cell}"
     if not expected:
         assert dump() == before, f"{actor} was refused {cell} but something changed"
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != NOT_STAFF])
+def test_every_dashboard_link_opens_for_the_user_who_sees_it(client_as, actor):
+    World()
+    client = client_as(actor)
+    response = client.get(admin_url("index"))
+    assert response.status_code == 200
+    context = response.context
+    cards = list(context.get("sales_kpis") or []) + list(context.get("stock_kpis") or [])
+    if context.get("waiting"):
+        cards.append(context["waiting"])
+    links = {card.link for card in cards if card.link}
+    for group in context.get("sidebar_navigation") or []:
+        for item in group["items"]:
+            if item.get("has_permission"):
+                links.add(str(item["link"]))
+    assert links, "every staff user has at least the dashboard link"
+    for link in sorted(links):
+        assert client.get(link).status_code == 200, f"{actor}: {link}"
