@@ -210,37 +210,8 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         # with their stock already set, and get their opening ledger row below.
         bulk_insert(
             Product,
-            [
-                "id",
-                "sku",
-                "name",
-                "category_id",
-                "description",
-                "price",
-                "cost",
-                "stock",
-                "low_stock_threshold",
-                "is_active",
-                "created_at",
-                "updated_at",
-            ],
-            (
-                (
-                    r["pk"],
-                    r["sku"],
-                    r["name"],
-                    r["category"],
-                    r["description"],
-                    r["price"],
-                    r["cost"],
-                    plan.new_levels.get(r["sku"], 0),
-                    r["low_stock_threshold"],
-                    r["is_active"],
-                    now,
-                    now,
-                )
-                for r in plan.new
-            ),
+            ["id", *SAVED_COLUMNS, "stock"],
+            ((*_saved_values(r), plan.new_levels.get(r["sku"], 0)) for r in plan.new),
         )
         history += [("+", row) for row in plan.new]
     if plan.changed:
@@ -250,41 +221,13 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
             Product.history.model,
             [
                 "id",
-                "sku",
-                "name",
-                "category_id",
-                "description",
-                "price",
-                "cost",
-                "low_stock_threshold",
-                "is_active",
-                "created_at",
-                "updated_at",
+                *SAVED_COLUMNS,
                 "history_date",
                 "history_change_reason",
                 "history_type",
                 "history_user_id",
             ],
-            (
-                (
-                    r["pk"],
-                    r["sku"],
-                    r["name"],
-                    r["category"],
-                    r["description"],
-                    r["price"],
-                    r["cost"],
-                    r["low_stock_threshold"],
-                    r["is_active"],
-                    r["created_at"],
-                    r["updated_at"],
-                    now,
-                    reference,
-                    kind,
-                    user_id,
-                )
-                for kind, r in history
-            ),
+            ((*_saved_values(r), now, reference, kind, user_id) for kind, r in history),
         )
     who = user if user_id else None
     if plan.new_levels:
@@ -302,6 +245,38 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
             reference=reference,
             user=who,
         )
+
+
+# Product columns written by an import, in the order _saved_values gives them (the product
+# row and its history row share them; "id" comes first, stock is written separately).
+SAVED_COLUMNS = [
+    "sku",
+    "name",
+    "category_id",
+    "description",
+    "price",
+    "cost",
+    "low_stock_threshold",
+    "is_active",
+    "created_at",
+    "updated_at",
+]
+
+
+def _saved_values(r: dict) -> tuple:
+    return (
+        r["pk"],
+        r["sku"],
+        r["name"],
+        r["category"],
+        r["description"],
+        r["price"],
+        r["cost"],
+        r["low_stock_threshold"],
+        r["is_active"],
+        r["created_at"],
+        r["updated_at"],
+    )
 
 
 def _write_changes(changed: list[tuple[int, dict, dict]], now) -> list[tuple[str, dict]]:

@@ -127,31 +127,18 @@ def stock_set_bulk(
     if not movements:
         return []
     _write_counters({m.product_id: m.balance for m in movements})
-    bulk_insert(
-        StockMovement,
-        [
-            "product_id",
-            "quantity",
-            "balance",
-            "reason",
-            "reference",
-            "note",
-            "created_by_id",
-            "created_at",
-        ],
+    _insert_movements(
         (
-            (
-                m.product_id,
-                m.quantity,
-                m.balance,
-                m.reason,
-                m.reference,
-                m.note,
-                m.created_by_id,
-                m.created_at,
-            )
-            for m in movements
-        ),
+            m.product_id,
+            m.quantity,
+            m.balance,
+            m.reason,
+            m.reference,
+            m.note,
+            m.created_by_id,
+            m.created_at,
+        )
+        for m in movements
     )
     return movements
 
@@ -171,24 +158,28 @@ def stock_record_opening(
     """
     now = timezone.now()
     user_id = getattr(user, "pk", None)
-    return bulk_insert(
-        StockMovement,
-        [
-            "product_id",
-            "quantity",
-            "balance",
-            "reason",
-            "reference",
-            "note",
-            "created_by_id",
-            "created_at",
-        ],
-        (
-            (pk, level, level, reason, reference, "", user_id, now)
-            for pk, level in sorted(levels.items())
-            if level
-        ),
+    return _insert_movements(
+        (pk, level, level, reason, reference, "", user_id, now)
+        for pk, level in sorted(levels.items())
+        if level
     )
+
+
+MOVEMENT_COLUMNS = [
+    "product_id",
+    "quantity",
+    "balance",
+    "reason",
+    "reference",
+    "note",
+    "created_by_id",
+    "created_at",
+]
+
+
+def _insert_movements(rows: Iterable[tuple]) -> int:
+    """Append ledger rows (tuples in MOVEMENT_COLUMNS order) in bulk; only this module may."""
+    return bulk_insert(StockMovement, MOVEMENT_COLUMNS, rows)
 
 
 def _write_counters(balances: Mapping[int, int]) -> None:

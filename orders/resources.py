@@ -5,6 +5,7 @@ from datetime import UTC
 from import_export import fields
 
 from backoffice.resources import StrictModelResource, TextWidget
+from orders.exporting import HEADER
 from orders.models import Customer, OrderItem
 
 
@@ -81,19 +82,8 @@ class OrderLineResource(StrictModelResource):
 
     class Meta:
         model = OrderItem
-        fields = (
-            "order_number",
-            "status",
-            "placed_at",
-            "customer_email",
-            "customer_name",
-            "sku",
-            "product_name",
-            "quantity",
-            "unit_price",
-            "line_total",
-            "order_total",
-        )
+        # The same columns, in the same order, as the streamed CSV (orders.exporting).
+        fields = tuple(HEADER)
         export_order = fields
 
     def get_queryset(self):

@@ -132,3 +132,20 @@ class HistoryExportAdmin(HistoryAdmin, _ExportModelAdmin):
 
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
+
+
+class ReadOnlyInlineMixin:
+    """An inline that only shows rows: nobody adds, changes or deletes through it."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

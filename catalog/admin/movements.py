@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 
-from backoffice.admin.base import ExportAdmin
+from backoffice.admin.base import ExportAdmin, ReadOnlyInlineMixin
 from catalog.models import StockMovement
 from catalog.resources import StockMovementResource
 
@@ -49,25 +49,13 @@ class StockMovementAdmin(ExportAdmin):
         return False
 
 
-class StockMovementInline(TabularInline):
+class StockMovementInline(ReadOnlyInlineMixin, TabularInline):
     """The product's latest ledger rows on its page."""
 
     model = StockMovement
     fields = ["created_at", "quantity", "balance", "reason", "reference", "note", "created_by"]
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = False
     verbose_name_plural = "Stock ledger (latest first)"
     per_page = 10
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -6,35 +6,23 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from unfold.admin import TabularInline
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
 from backoffice.admin.search import name_query
 from orders.admin.filters import CustomerCountryFilter, HasOrdersFilter
 from orders.models import HOLDS_STOCK, Customer, Order
 from orders.resources import CustomerResource
 
 
-class CustomerOrderInline(TabularInline):
+class CustomerOrderInline(ReadOnlyInlineMixin, TabularInline):
     """The customer's orders, read-only, newest first."""
 
     model = Order
     fields = ["number", "status", "item_count", "total", "placed_at"]
     readonly_fields = fields
     ordering = ["-placed_at", "-id"]
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = True
     per_page = 10
     verbose_name_plural = "Orders"
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Customer)
