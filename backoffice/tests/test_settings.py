@@ -52,6 +52,10 @@ def test_settings_production_are_hardened(monkeypatch):
     assert settings["ALLOWED_HOSTS"] == ["shop.example.com"]
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
+    assert settings["SESSION_COOKIE_HTTPONLY"] and settings["CSRF_COOKIE_HTTPONLY"]
+    assert settings["SESSION_COOKIE_SAMESITE"] == settings["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert settings["SESSION_COOKIE_AGE"] == 8 * 3600
+    assert settings["AXES_FAILURE_LIMIT"] == 5
     assert settings["SECURE_HSTS_SECONDS"] >= 31536000
     assert settings["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
     assert settings["ENVIRONMENT_NAME"] == "PRODUCTION"
