@@ -4,6 +4,7 @@ all-or-nothing imports with column checks, and error reports that name row and c
 Row numbers count data rows: row 1 is the first row under the header line.
 """
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -34,7 +35,9 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-FORMULA_REFUSED = ("=", "+", "@")
+FORMULA_REFUSED = ("=", "@")
+# A leading + is a phone number or a signed amount far more often than a formula.
+PLAIN_PLUS = re.compile(r"\+[\d\s().\-/]*")
 
 
 class FileProblem(ValueError):
@@ -44,8 +47,9 @@ class FileProblem(ValueError):
 class TextWidget(widgets.CharWidget):
     """Text that may be blank; strips spaces and undoes formula escaping.
 
-    A cell that a spreadsheet would run as a formula (=, + or @ first) is refused: written
-    as '=… it is kept as text, which is also how exports write such cells.
+    A cell that a spreadsheet would run as a formula (= or @ first, or + followed by more
+    than a phone number) is refused: written as '=… it is kept as text, which is also how
+    exports write such cells.
     """
 
     def __init__(self, *, max_length: int | None = None, required: bool = False) -> None:
@@ -55,7 +59,9 @@ class TextWidget(widgets.CharWidget):
 
     def clean(self, value, row=None, **kwargs) -> str:
         raw = _text(value)
-        if raw.startswith(FORMULA_REFUSED):
+        if raw.startswith(FORMULA_REFUSED) or (
+            raw.startswith("+") and not PLAIN_PLUS.fullmatch(raw)
+        ):
             raise ValueError(
                 f"'{raw[:30]}' starts with '{raw[0]}', which spreadsheets run as a formula; "
                 f"write '{raw[:30]} to keep it as text."

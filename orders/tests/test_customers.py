@@ -146,3 +146,15 @@ def test_customer_import_through_admin_needs_add_and_change(client_for, make_sta
     preview = support.post(url, {"import_file": file, "format": 0})
     assert preview.status_code == 200 and preview.context["confirm_form"] is not None
     assert not Customer.objects.exists()
+
+
+def test_customer_import_keeps_phone_numbers_and_refuses_formulas(tmp_path):
+    code, _out, err = import_customers(
+        tmp_path, "email,first_name,last_name,phone\nphone@shop.test,Pia,Phone,+49 (30) 123-456\n"
+    )
+    assert code == 0, err
+    assert Customer.objects.get(email="phone@shop.test").phone == "+49 (30) 123-456"
+    code, _, err = import_customers(
+        tmp_path, "email,first_name,last_name,phone\nevil@shop.test,Eve,Il,+cmd|' /C calc'!A0\n"
+    )
+    assert code == 1 and "Row 1, column phone:" in err and "formula" in err
