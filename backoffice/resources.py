@@ -59,6 +59,8 @@ class TextWidget(widgets.CharWidget):
 
     def clean(self, value, row=None, **kwargs) -> str:
         raw = _text(value)
+        if "\x00" in raw:
+            raise ValueError("Contains a NUL character: is this a binary file?")
         if raw.startswith(FORMULA_REFUSED) or (
             raw.startswith("+") and not PLAIN_PLUS.fullmatch(raw)
         ):
@@ -98,8 +100,10 @@ class DecimalWidget(widgets.DecimalWidget):
             raise ValueError(f"Must be 0 or more, got {text}.")
         if number > self.max_value:
             raise ValueError(f"Must be at most {self.max_value}, got {text[:40]}.")
-        if number.as_tuple().exponent < -2 and number != round(number, 2):
-            raise ValueError(f"At most two decimal places, got {text}.")
+        if number.as_tuple().exponent < -2:
+            if number != round(number, 2):
+                raise ValueError(f"At most two decimal places, got {text}.")
+            number = number.quantize(Decimal("0.01"))  # 19.990 is 19.99, in both import paths
         return number
 
 

@@ -225,7 +225,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", True):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", True)
+if BEHIND_PROXY:
     # Procfile platforms end TLS at their router, which sets this header; without it every
     # request would be redirected to HTTPS forever. Set BEHIND_PROXY=0 only where gunicorn
     # itself serves HTTPS (then a client could otherwise spoof the header).
@@ -250,11 +251,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "backoffice.views.locked_out"
 AXES_VERBOSE = False
-if env_bool("BEHIND_PROXY", True):
-    # Behind a router every request comes from the router's address: read the client's
-    # from X-Forwarded-For, or one person's typos would lock out the whole staff.
-    AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Behind a router every request comes from the router's address: backoffice.security reads
+# the client's from X-Forwarded-For, or one person's typos would lock out the whole staff.
+AXES_CLIENT_IP_CALLABLE = "backoffice.security.client_ip"
+AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1)
 
 # django-simple-history
 SIMPLE_HISTORY_REVERT_DISABLED = False

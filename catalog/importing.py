@@ -38,6 +38,10 @@ DEFAULTS = {"description": "", "cost": None, "low_stock_threshold": 5}
 DB_COLUMN = {"category": "category_id"}
 
 
+class ImportConflict(Exception):
+    """Something the file relies on changed while it was being imported."""
+
+
 @dataclass
 class ImportPlan:
     new: list[dict] = field(default_factory=list)
@@ -202,6 +206,21 @@ def _display(value) -> str:
 def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str) -> None:
     now = timezone.now()
     user_id = user.pk if user is not None and user.is_authenticated else None
+    # Lock every existing row this import writes (columns or stock) once, in primary-key
+    # order, before any write: the order every stock writer locks in, so a sale running
+    # at the same time waits instead of deadlocking.
+    to_lock = sorted(
+        {pk for pk, _, _ in plan.changed} | {existing[s]["pk"] for s in plan.stock_levels}
+    )
+    fresh = (
+        {v["pk"]: v for v in _load_existing([], lock=True, pks=to_lock).values()} if to_lock else {}
+    )
+    gone = [sku for sku, values in existing.items() if values["pk"] in set(to_lock) - fresh.keys()]
+    if gone:
+        raise ImportConflict(
+            f"{len(gone)} product(s) were deleted while the file was being imported "
+            f"({', '.join(sorted(gone)[:5])}). Nothing was saved; import the file again."
+        )
     history: list[tuple[str, dict]] = []
     if plan.new:
         for row, pk in zip(plan.new, _new_ids(len(plan.new)), strict=True):
@@ -215,7 +234,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         )
         history += [("+", row) for row in plan.new]
     if plan.changed:
-        history += _write_changes(plan.changed, now)
+        history += _write_changes(plan.changed, fresh, now)
     if history:
         bulk_insert(
             Product.history.model,
@@ -238,6 +257,11 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
             reference=reference,
             user=who,
         )
+    if connection.vendor == "postgresql":
+        # Foreign keys are checked at COMMIT by default; check them now, inside the
+        # caller's savepoint, so that a category deleted meanwhile is a reported error.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if plan.stock_levels:
         stock_set_bulk(
             levels={existing[sku]["pk"]: level for sku, level in plan.stock_levels.items()},
@@ -279,14 +303,12 @@ def _saved_values(r: dict) -> tuple:
     )
 
 
-def _write_changes(changed: list[tuple[int, dict, dict]], now) -> list[tuple[str, dict]]:
-    """Lock the rows to change, compare the file with what they hold now, write the difference.
+def _write_changes(changed: list[tuple[int, dict, dict]], fresh: dict, now) -> list[tuple]:
+    """Compare the file with what the locked rows hold now, and write the difference.
 
     Only the columns that differ are written (grouped by which ones), so an edit saved by
-    someone else between the first read and this lock is neither overwritten nor lost.
+    someone else between the first read and the lock is neither overwritten nor lost.
     """
-    locked = _load_existing([], lock=True, pks=[pk for pk, _, _ in changed])
-    fresh = {values["pk"]: values for values in locked.values()}
     by_columns: dict[tuple[str, ...], list[tuple]] = {}
     history = []
     for pk, _, file_values in changed:
@@ -314,8 +336,18 @@ def _new_ids(count: int) -> list[int]:
                 [Product._meta.db_table, count],
             )
             return [row[0] for row in cursor.fetchall()]
-    # SQLite: one writer at a time (IMMEDIATE transactions), so the next ids are free.
-    start = (Product.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    # SQLite: one writer at a time (IMMEDIATE transactions), so the next ids are free; the
+    # AUTOINCREMENT counter remembers deleted ids, which must not be given out again.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM catalog_product), 0), "
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'catalog_product'), 0))"
+        )
+        start = cursor.fetchone()[0] + 1
+        cursor.execute(
+            "UPDATE sqlite_sequence SET seq = %s WHERE name = 'catalog_product'",
+            [start + count - 1],
+        )
     return list(range(start, start + count))
 
 

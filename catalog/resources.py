@@ -6,6 +6,7 @@ and ``manage.py export CSV catalog.resources.ProductResource``.
 
 import secrets
 
+import psycopg
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from import_export import fields
@@ -19,7 +20,7 @@ from backoffice.resources import (
     StrictModelResource,
     TextWidget,
 )
-from catalog.importing import import_products
+from catalog.importing import ImportConflict, import_products
 from catalog.models import Category, Product, StockMovement
 from catalog.services import stock_set_bulk
 
@@ -166,7 +167,10 @@ class ProductResource(ProductRowResource):
                 return import_products(
                     self, dataset, result, dry_run=dry_run, user=kwargs.get("user")
                 )
-        except DatabaseError as error:
+        except ImportConflict as error:
+            result.append_base_error(self.get_error_result_class()(error))
+            return result
+        except (DatabaseError, psycopg.Error) as error:
             # E.g. a SKU created or a category deleted by someone else since the check.
             result.append_base_error(
                 self.get_error_result_class()(

@@ -36,3 +36,11 @@ def order_number_query(term: str) -> Q | None:
     if term.isdigit():
         return Q(number=f"ORD-{int(term):06d}") | Q(number__istartswith=f"ORD-{term}")
     return Q(number__istartswith=term)
+
+
+def person_query(term: str, prefix: str = "") -> Q:
+    """A customer by the start of their email (with or without @) or by the words of a name."""
+    query = name_query(term, f"{prefix}first_name", f"{prefix}last_name")
+    if term and " " not in term.strip():
+        query |= Q(**{f"{prefix}email__istartswith": term.strip().lower()})
+    return query

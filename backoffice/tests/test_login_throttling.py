@@ -14,11 +14,14 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("admin:login")
 
 
+ROUTER = "10.0.0.1"  # behind the platform's router, every request comes from it
+
+
 def attempt(client: Client, username: str, password: str, ip: str = "203.0.113.5"):
     return client.post(
         LOGIN,
         {"username": username, "password": password, "next": reverse("admin:index")},
-        REMOTE_ADDR=ip,
+        REMOTE_ADDR=ROUTER,
         HTTP_X_FORWARDED_FOR=ip,
     )
 
@@ -76,3 +79,33 @@ def test_superuser_sees_lockouts_in_the_admin(admin_client_super, make_staff, se
         attempt(Client(), user.username, "wrong")
     page = admin_client_super.get(reverse("admin:axes_accessattempt_changelist"))
     assert page.status_code == 200 and user.username in page.content.decode()
+
+
+def test_a_forged_forwarded_for_entry_does_not_escape_the_lockout(make_staff, settings):
+    make_staff("Fulfilment", username="alice")
+    client = Client()
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # The client writes its own X-Forwarded-For; the router appends the real address.
+        client.post(
+            LOGIN,
+            {"username": f"guess{n}", "password": "wrong"},
+            REMOTE_ADDR=ROUTER,
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.50",
+        )
+    locked = client.post(
+        LOGIN,
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR=ROUTER,
+        HTTP_X_FORWARDED_FOR="9.9.9.9, 192.0.2.50",
+    )
+    assert locked.status_code == 429
+
+
+def test_without_a_proxy_the_socket_address_counts(settings):
+    from django.test import RequestFactory
+
+    from backoffice.security import client_ip
+
+    settings.BEHIND_PROXY = False
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "192.0.2.1"

@@ -12,7 +12,7 @@ from unfold.decorators import display
 
 from backoffice.admin.actions import action_with_form
 from backoffice.admin.base import BackofficeAdmin
-from backoffice.admin.search import name_query
+from backoffice.admin.search import words
 from catalog.admin.filters import StockStateFilter
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
 from catalog.admin.movements import StockMovementInline
@@ -65,17 +65,19 @@ class ProductAdmin(BackofficeAdmin):
         return super().get_queryset(request).select_related("category")
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        # A SKU prefix, or the words of a name; categories are few, so look them up first.
-        categories = list(
-            Category.objects.filter(name_query(term, "name")).values_list("pk", flat=True)
-        )
-        query = Q(sku__istartswith=term) | name_query(term, "name")
-        if categories:
-            query |= Q(category_id__in=categories)
-        return queryset.filter(query), False
+        # Like Django's search (every word must match a SKU start, the name or the category),
+        # but categories are few: their matching ids are looked up first, so the products
+        # table is searched through its own indexes only.
+        query = Q()
+        for word in words(search_term):
+            categories = list(
+                Category.objects.filter(name__icontains=word).values_list("pk", flat=True)
+            )
+            any_field = Q(sku__istartswith=word) | Q(name__icontains=word)
+            if categories:
+                any_field |= Q(category_id__in=categories)
+            query &= any_field
+        return (queryset.filter(query) if query else queryset), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Product | None = None):
         main = ["sku", "name", "category", "description", "is_active"]

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 
 from backoffice.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
-from backoffice.admin.search import name_query
+from backoffice.admin.search import person_query
 from orders.admin.filters import CustomerCountryFilter, HasOrdersFilter
 from orders.models import HOLDS_STOCK, Customer, Order
 from orders.resources import CustomerResource
@@ -71,11 +71,9 @@ class CustomerAdmin(BackofficeAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if "@" in term:
-            return queryset.filter(email__istartswith=term.lower()), False
-        if any(char.isdigit() for char in term):
+        if any(char.isdigit() for char in term) and "@" not in term:
             return queryset.filter(phone__icontains=term), False
-        return queryset.filter(name_query(term, "first_name", "last_name")), False
+        return queryset.filter(person_query(term)), False
 
     @admin.display(description="Name", ordering="last_name")
     def display_name(self, obj: Customer) -> str:

@@ -19,7 +19,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from backoffice.admin.base import HistoryExportAdmin
-from backoffice.admin.search import name_query, order_number_query
+from backoffice.admin.search import order_number_query, person_query
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from orders.admin.filters import ShippingCountryFilter
@@ -176,7 +176,8 @@ class OrderAdmin(HistoryExportAdmin):
             return queryset.filter(by_number), False
         if "@" in term:
             return queryset.filter(customer__email__istartswith=term.lower()), False
-        customers = Customer.objects.filter(name_query(term, "first_name", "last_name"))
+        # The customers first (their own indexes), then their orders.
+        customers = Customer.objects.filter(person_query(term))
         return queryset.filter(customer__in=customers.values("pk")), False
 
     def get_form(self, request: HttpRequest, obj: Order | None = None, **kwargs):
