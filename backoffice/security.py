@@ -8,7 +8,7 @@ def client_ip(request: HttpRequest) -> str | None:
     """Return the address of the person making the request.
 
     Behind a proxy (``BEHIND_PROXY``) REMOTE_ADDR is the proxy itself, for everybody. Each
-    of the ``AXES_PROXY_COUNT`` proxies appends the address it received the request from
+    of the ``TRUSTED_PROXY_COUNT`` proxies appends the address it received the request from
     to X-Forwarded-For, so the entry that many places from the right is the client as our
     own proxy saw it; entries further left were written by the client and can be forged.
     """
@@ -17,7 +17,7 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [part for part in forwarded if part]
-    count = settings.AXES_PROXY_COUNT
+    count = settings.TRUSTED_PROXY_COUNT
     if count < 1 or len(forwarded) < count:
         return remote
     return forwarded[-count]

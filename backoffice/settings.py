@@ -254,7 +254,7 @@ AXES_VERBOSE = False
 # Behind a router every request comes from the router's address: backoffice.security reads
 # the client's from X-Forwarded-For, or one person's typos would lock out the whole staff.
 AXES_CLIENT_IP_CALLABLE = "backoffice.security.client_ip"
-AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 # django-simple-history
 SIMPLE_HISTORY_REVERT_DISABLED = False
