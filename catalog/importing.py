@@ -215,7 +215,8 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
     fresh = (
         {v["pk"]: v for v in _load_existing([], lock=True, pks=to_lock).values()} if to_lock else {}
     )
-    gone = [sku for sku, values in existing.items() if values["pk"] in set(to_lock) - fresh.keys()]
+    missing = set(to_lock) - fresh.keys()
+    gone = [sku for sku, values in existing.items() if values["pk"] in missing] if missing else []
     if gone:
         raise ImportConflict(
             f"{len(gone)} product(s) were deleted while the file was being imported "
