@@ -49,10 +49,9 @@ class ImportPlan:
     changed: list[tuple[int, dict, dict]] = field(default_factory=list)
     stock_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock (existing)
     new_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock of a new product
-    skipped: int = 0
 
 
-def import_products(resource, dataset, result: Result, *, dry_run: bool, user=None) -> Result:
+def import_products(resource, dataset, result: Result, *, user=None) -> Result:
     """Check every row, then (if all are good) write them in bulk. Nothing is written on error."""
     # A row makes a few short-lived dicts and no reference cycles; the cyclic collector
     # would otherwise run thousands of times over a large file (about 20% of the time).
@@ -79,7 +78,6 @@ def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
     if result.has_validation_errors():
         return result
     _write(plan, existing, user=user, reference=resource.reference)
-    _summarise(plan, result)
     return result
 
 
@@ -172,7 +170,6 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
         changes = {c: v for c, v in row.items() if c != "sku" and current[c] != v}
         stock_changes = wanted is not None and wanted != current["stock"]
         if not changes and not stock_changes:
-            plan.skipped += 1
             result.totals[RowResult.IMPORT_TYPE_SKIP] += 1
             continue
         if changes:
@@ -350,8 +347,3 @@ def _new_ids(count: int) -> list[int]:
             [start + count - 1],
         )
     return list(range(start, start + count))
-
-
-def _summarise(plan: ImportPlan, result: Result) -> None:
-    result.stock_moves = len(plan.stock_levels) + len(plan.new_levels)
-    result.history_rows = len(plan.new) + len(plan.changed)

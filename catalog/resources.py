@@ -164,9 +164,7 @@ class ProductResource(ProductRowResource):
             return result
         try:
             with transaction.atomic():
-                return import_products(
-                    self, dataset, result, dry_run=dry_run, user=kwargs.get("user")
-                )
+                return import_products(self, dataset, result, user=kwargs.get("user"))
         except ImportConflict as error:
             result.append_base_error(self.get_error_result_class()(error))
             return result

@@ -45,6 +45,21 @@ def order_next_number() -> str:
     return f"ORD-{sequence.last_value:06d}"
 
 
+def order_fill_shipping(order: Order) -> None:
+    """Copy the customer's address into the order's blank shipping fields (before saving)."""
+    customer = order.customer
+    defaults = {
+        "shipping_name": customer.full_name,
+        "shipping_street": customer.street,
+        "shipping_city": customer.city,
+        "shipping_postal_code": customer.postal_code,
+        "shipping_country": customer.country,
+    }
+    for field, value in defaults.items():
+        if not getattr(order, field):
+            setattr(order, field, value)
+
+
 def allowed_transitions(order: Order, user=None) -> list[str]:
     """Return the statuses ``order`` may move to next (for ``user``, when given)."""
     return [

@@ -32,6 +32,7 @@ from orders.services import (
     TransitionRefused,
     flush_order_changes,
     order_changes_deferred,
+    order_fill_shipping,
     order_transition,
 )
 
@@ -242,17 +243,7 @@ class OrderAdmin(HistoryExportAdmin):
 
     def save_model(self, request: HttpRequest, obj: Order, form, change: bool) -> None:
         if not change:
-            customer = obj.customer
-            defaults = {
-                "shipping_name": customer.full_name,
-                "shipping_street": customer.street,
-                "shipping_city": customer.city,
-                "shipping_postal_code": customer.postal_code,
-                "shipping_country": customer.country,
-            }
-            for field, value in defaults.items():
-                if not getattr(obj, field):
-                    setattr(obj, field, value)
+            order_fill_shipping(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
