@@ -2,6 +2,7 @@
 PYTHON ?= $(shell command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+DEV := DJANGO_SETTINGS_MODULE=backoffice.settings.development
 
 .PHONY: run test venv install install-dev lint ci clean bench
 
@@ -19,10 +20,10 @@ install-dev: venv
 
 ## Run the back-office on SQLite with demo data and a local staff login (admin / admin).
 run: install
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_demo
-	DEBUG=1 $(BIN)/python manage.py ensure_dev_login
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py load_demo
+	$(DEV) $(BIN)/python manage.py ensure_dev_login
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run the whole test suite (on PostgreSQL when DATABASE_URL is set, else SQLite).
 test: install-dev
@@ -31,6 +32,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ci:
 	bash .ci/run

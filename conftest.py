@@ -1,10 +1,9 @@
-"""Fixtures shared by every app's tests: staff users per role, and database markers."""
+"""Fixtures shared by every app's tests: staff users per role, logged-in clients, markers."""
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-
-from backoffice.roles import ROLE_NAMES
+from django.test import Client
 
 PASSWORD = "a-long-test-password-1"
 
@@ -15,6 +14,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def staff_password() -> str:
+    """The password of every user that ``make_staff`` makes."""
+    return PASSWORD
 
 
 @pytest.fixture
@@ -45,15 +50,9 @@ def superuser(make_staff):
     return make_staff(superuser=True)
 
 
-@pytest.fixture(params=ROLE_NAMES)
-def role_user(request, make_staff):
-    return make_staff(request.param)
-
-
 @pytest.fixture
-def client_for(client):
+def client_for():
     """Return a function that logs a user into a fresh test client."""
-    from django.test import Client
 
     def login(user) -> Client:
         new_client = Client()

@@ -19,8 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.admin.filters import STOCK_STATE_QUERIES
-from catalog.models import Product, StockMovement, StockState
+from catalog.models import STOCK_STATE_QUERIES, Product, StockMovement, StockState
 from orders.models import HOLDS_STOCK, Order, OrderItem, OrderStatus
 
 ZERO = Decimal("0.00")

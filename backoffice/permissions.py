@@ -3,7 +3,7 @@
 ``backoffice.roles`` gives each role its Django permissions; this table states what those
 permissions are meant to allow, operation by operation. The test suite walks every cell
 for every kind of user through the real admin URLs (tests/test_permission_matrix.py), and
-``manage.py permission_matrix`` prints it for the README.
+``manage.py permission_matrix`` writes it to docs/permissions.md for the staff guide.
 """
 
 from backoffice.roles import CATALOG_MANAGERS, CUSTOMER_SUPPORT, FULFILMENT, READ_ONLY
@@ -96,3 +96,15 @@ def as_markdown() -> str:
         marks = " | ".join("yes" if actor in actors else "-" for actor in ACTORS)
         lines.append(f"| {subject}: {operation} | {marks} |")
     return "\n".join(lines)
+
+
+def as_document() -> str:
+    """The contents of docs/permissions.md."""
+    return (
+        "# Permission matrix\n\n"
+        "Who may do what, operation by operation. Generated from `backoffice/permissions.py` "
+        "by `python manage.py permission_matrix`; do not edit by hand (a test checks that "
+        "this file is current). Every cell is walked for every kind of user through the "
+        "real admin pages by `tests/test_permission_matrix.py`. The roles themselves are "
+        "described in [roles.md](roles.md).\n\n" + as_markdown() + "\n"
+    )

@@ -2,7 +2,7 @@
 
 The groups themselves are created by migration ``backoffice.0002_roles``. After every
 ``migrate`` the permissions of these four groups are set to exactly what this matrix says,
-so the matrix here is the single source of truth (README "Roles").
+so the matrix here is the single source of truth (docs/deployment.md "Roles").
 """
 
 from django.apps import apps as global_apps

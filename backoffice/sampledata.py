@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from catalog.models import StockMovement
+from orders.models import GIVE_BACK_REASONS, HOLDS_STOCK, format_order_number, order_stock_reference
+
 CATEGORY_NAMES = [
     ("T-shirts", ["Classic tee", "Organic tee", "Heavyweight tee", "V-neck tee", "Pocket tee"]),
     ("Hoodies", ["Zip hoodie", "Pullover hoodie", "Fleece hoodie", "Cropped hoodie"]),
@@ -174,7 +177,7 @@ class StoreGenerator:
             customer = customers[rng.randrange(len(customers))]
             order = {
                 "pk": self.plan.first_pk["order"] + n,
-                "number": f"ORD-{self.plan.first_order_number + n:06d}",
+                "number": format_order_number(self.plan.first_order_number + n),
                 "customer": customer["pk"],
                 "status": status,
                 "shipping_name": f"{customer['first_name']} {customer['last_name']}",
@@ -194,7 +197,7 @@ class StoreGenerator:
         """Units each product's orders still hold at the end (first pass)."""
         taken: dict[int, int] = defaultdict(int)
         for order, lines in self.orders(products, customers):
-            if order["status"] in HOLDING:
+            if order["status"] in HOLDS_STOCK:
                 for product, quantity in lines:
                     taken[product["pk"]] += quantity
         return taken
@@ -212,9 +215,6 @@ class StoreGenerator:
             else:
                 result[product["pk"]] = rng.randint(15, 180)
         return result
-
-
-HOLDING = {"pending", "paid", "shipped", "delivered"}
 
 
 class LedgerBuilder:
@@ -245,27 +245,34 @@ class LedgerBuilder:
             self.balance[product_id] = 0
             if quantity:
                 rows.append(
-                    self._row(product_id, quantity, "initial", "", self.start - timedelta(days=1))
+                    self._row(
+                        product_id,
+                        quantity,
+                        StockMovement.Reason.INITIAL,
+                        "",
+                        self.start - timedelta(days=1),
+                    )
                 )
         return rows
 
     def order_rows(self, order: dict, lines: list) -> list[dict]:
-        reference = f"order:{order['number']}"
+        reference = order_stock_reference(order["number"])
         lines = sorted(lines, key=lambda line: line[0]["pk"])
-        if order["status"] in HOLDING:
+        take = StockMovement.Reason.ORDER
+        if order["status"] in HOLDS_STOCK:
             return [
-                self._row(product["pk"], -quantity, "order", reference, order["placed_at"])
+                self._row(product["pk"], -quantity, take, reference, order["placed_at"])
                 for product, quantity in lines
             ]
         # Cancelled or returned: it took its units and gave them back a second later. A
         # line the stock could not cover was never reserved, so it has no ledger rows.
         back_at = order["placed_at"] + timedelta(seconds=1)
-        reason = "cancel" if order["status"] == "cancelled" else "return"
+        reason = GIVE_BACK_REASONS[order["status"]]
         rows = []
         for product, quantity in lines:
             if self.balance[product["pk"]] >= quantity:
                 rows.append(
-                    self._row(product["pk"], -quantity, "order", reference, order["placed_at"])
+                    self._row(product["pk"], -quantity, take, reference, order["placed_at"])
                 )
                 rows.append(self._row(product["pk"], quantity, reason, reference, back_at))
         return rows

@@ -39,7 +39,11 @@ def run(*args: str, env: dict | None = None) -> str:
 
 
 def prepare(users: int) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{DATABASE}", "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{SERVER}/{DATABASE}",
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.development",
+    }
     exists = run(
         "psql",
         f"{SERVER}/postgres",
@@ -196,7 +200,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server_env = {
         **env,
-        "DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.production",
         "SECRET_KEY": "load-test-" + "k" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",

@@ -18,8 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
-os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings.development")
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
 
 import django  # noqa: E402
@@ -407,7 +406,7 @@ def group_race(repeat: int) -> None:
     from catalog.models import Product
     from catalog.services import InsufficientStock, stock_reconcile
     from orders.models import Customer, Order, OrderItem
-    from orders.services import flush_order_changes, order_changes_deferred
+    from orders.services import order_save
 
     products = list(Product.objects.filter(is_active=True).order_by("pk")[:20])
     customers = list(Customer.objects.order_by("pk")[:8])
@@ -424,13 +423,9 @@ def group_race(repeat: int) -> None:
             for _ in range(per_thread):
                 lines = rng.sample(products, 3)
                 try:
-                    with transaction.atomic(), order_changes_deferred():
-                        order = Order.objects.create(customer=customers[n])
-                        for product in lines:
-                            OrderItem.objects.create(
-                                order=order, product=product, quantity=rng.randint(1, 3)
-                            )
-                        flush_order_changes()
+                    order = Order(customer=customers[n])
+                    add = [OrderItem(product=p, quantity=rng.randint(1, 3)) for p in lines]
+                    order_save(order=order, user=None, add=add)
                     with lock:
                         sold.append(order.pk)
                 except InsufficientStock:

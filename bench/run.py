@@ -44,7 +44,11 @@ def url(size: str) -> str:
 
 
 def manage(size: str, *args: str, capture: bool = True) -> str:
-    env = {**os.environ, "DATABASE_URL": url(size), "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url(size),
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.development",
+    }
     done = subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), *args],
         env=env,
@@ -105,7 +109,11 @@ def prepare(size: str, fresh: bool = False) -> None:
 
 
 def measure(group: str, size: str, repeat: int) -> list[dict]:
-    env = {**os.environ, "DATABASE_URL": url(size), "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url(size),
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.development",
+    }
     done = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "measure.py"), group, f"--repeat={repeat}"],
         env=env,

@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from import_export.results import Result, RowResult
 
-from backoffice.bulk import bulk_insert, bulk_update_columns
 from catalog.models import Product, StockMovement
 from catalog.services import stock_record_opening, stock_set_bulk
+from foundation.bulk import bulk_insert, bulk_update_columns
 
 PREVIEW_ROWS = 50  # rows of each kind kept for the admin preview
 LOOKUP_CHUNK = 5000

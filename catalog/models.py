@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -39,6 +39,14 @@ class StockState(models.TextChoices):
     OUT = "out", "Out of stock"
     LOW = "low", "Low stock"
     IN = "in", "In stock"
+
+
+# The same states as Product.stock_state, as database conditions (filters, dashboard).
+STOCK_STATE_QUERIES = {
+    StockState.OUT: Q(stock__lte=0),
+    StockState.LOW: Q(stock__gt=0, stock__lte=F("low_stock_threshold")),
+    StockState.IN: Q(stock__gt=F("low_stock_threshold")),
+}
 
 
 class Product(models.Model):
@@ -121,6 +129,7 @@ class StockMovement(models.Model):
         ORDER = "order", "Order"
         CANCEL = "cancel", "Order cancelled"
         RETURN = "return", "Order returned"
+        ORDER_DELETED = "order_deleted", "Order deleted"
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     quantity = models.IntegerField(help_text="Signed: positive adds stock, negative takes it.")

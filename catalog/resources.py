@@ -1,4 +1,4 @@
-"""CSV/XLSX formats of the catalog (README "CSV formats").
+"""CSV/XLSX formats of the catalog (docs/csv-formats.md).
 
 Usable from the admin and from ``manage.py import catalog.resources.ProductResource FILE``
 and ``manage.py export CSV catalog.resources.ProductResource``.
@@ -12,7 +12,10 @@ from django.utils import timezone
 from import_export import fields
 from import_export.results import RowResult
 
-from backoffice.resources import (
+from catalog.importing import ImportConflict, import_products
+from catalog.models import Category, Product, StockMovement
+from catalog.services import stock_set_bulk
+from foundation.resources import (
     BooleanWidget,
     CountWidget,
     DecimalWidget,
@@ -20,9 +23,6 @@ from backoffice.resources import (
     StrictModelResource,
     TextWidget,
 )
-from catalog.importing import ImportConflict, import_products
-from catalog.models import Category, Product, StockMovement
-from catalog.services import stock_set_bulk
 
 
 def new_import_reference() -> str:
@@ -149,7 +149,7 @@ class ProductRowResource(StrictModelResource):
 
 
 class ProductResource(ProductRowResource):
-    """Products by SKU (README "CSV formats"): checked row by row, written in bulk."""
+    """Products by SKU (docs/csv-formats.md, "Products"): checked row by row, written in bulk."""
 
     def import_data_inner(
         self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs

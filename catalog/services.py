@@ -1,13 +1,15 @@
 """Catalog writes that carry business rules. All stock moves go through this module.
 
-``stock_adjust`` moves one product's stock; ``stock_set_bulk`` is its twin for imports.
-Both lock the product rows (``select_for_update``, in primary-key order so that two
-transactions never wait on each other in a cycle), change the counter and append the
-ledger rows in one transaction. On SQLite, where row locks do not exist, the
-``IMMEDIATE`` transaction mode (settings) serialises writers instead.
+``stock_move`` applies any number of signed moves in one go: it locks the products' rows
+in a single statement in primary-key order (so two transactions never wait on each other
+in a cycle), refuses with ``InsufficientStock`` before anything is written if a move would
+take a counter below zero, then writes the counters and appends the ledger rows. Its
+wrappers: ``stock_adjust`` (one product) and ``stock_set_bulk`` (levels after a count or
+an import). On SQLite, where row locks do not exist, the ``IMMEDIATE`` transaction mode
+(settings) serialises writers instead.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,8 +18,8 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backoffice.bulk import bulk_insert
 from catalog.models import Product, StockMovement
+from foundation.bulk import bulk_insert
 
 # Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK_SIZE = 900
@@ -36,27 +38,84 @@ class InsufficientStock(Exception):
         )
 
 
+@dataclass(frozen=True)
+class StockMove:
+    """One signed change of one product's stock, and why."""
+
+    product_id: int
+    quantity: int
+    reason: str
+
+
 def _chunks(items: list, size: int = CHUNK_SIZE) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _lock_stock(product_ids: Iterable[int]) -> dict[int, int]:
-    """Lock the given products' rows in pk order and return {pk: current stock}."""
+def _lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
+    """Lock the given products' rows in pk order; return them with sku, name and stock."""
     ids = sorted(set(product_ids))
-    current: dict[int, int] = {}
+    locked: dict[int, Product] = {}
     for chunk in _chunks(ids):
         rows = (
             Product.objects.select_for_update()
             .filter(pk__in=chunk)
             .order_by("pk")
-            .values_list("pk", "stock")
+            .values_list("pk", "stock", "sku", "name")
         )
-        current.update(rows)
-    return current
+        locked.update(
+            {pk: Product(pk=pk, stock=stock, sku=sku, name=name) for pk, stock, sku, name in rows}
+        )
+    return locked
 
 
 @transaction.atomic
+def stock_move(
+    *,
+    moves: Sequence[StockMove],
+    reference: str = "",
+    note: str = "",
+    user=None,
+) -> list[StockMovement]:
+    """Apply every move (in product order) and write one ledger row each, or none at all.
+
+    Raise ``InsufficientStock`` for the first product that would go below zero; then
+    nothing is written. A product that no longer exists is a ``Product.DoesNotExist``.
+    """
+    moves = sorted((m for m in moves if m.quantity), key=lambda m: m.product_id)
+    if not moves:
+        return []
+    locked = _lock_products(m.product_id for m in moves)
+    balances = {pk: product.stock for pk, product in locked.items()}
+    now = timezone.now()
+    rows = []
+    for move in moves:
+        if move.product_id not in balances:
+            raise Product.DoesNotExist(f"Product {move.product_id} does not exist.")
+        balance = balances[move.product_id] + move.quantity
+        if balance < 0:
+            raise InsufficientStock(
+                product=locked[move.product_id],
+                asked=-move.quantity,
+                available=balances[move.product_id],
+            )
+        balances[move.product_id] = balance
+        rows.append(
+            StockMovement(
+                product_id=move.product_id,
+                quantity=move.quantity,
+                balance=balance,
+                reason=move.reason,
+                reference=reference,
+                note=note,
+                created_by=user,
+                created_at=now,
+            )
+        )
+    _write_counters({m.product_id: balances[m.product_id] for m in moves})
+    return StockMovement.objects.bulk_create(rows)
+
+
 def stock_adjust(
     *,
     product: Product,
@@ -73,21 +132,13 @@ def stock_adjust(
     """
     if quantity == 0:
         raise ValueError("A stock move needs a non-zero quantity.")
-    available = _lock_stock([product.pk])[product.pk]
-    balance = available + quantity
-    if balance < 0:
-        raise InsufficientStock(product=product, asked=-quantity, available=available)
-    Product.objects.filter(pk=product.pk).update(stock=balance)
-    movement = StockMovement.objects.create(
-        product=product,
-        quantity=quantity,
-        balance=balance,
-        reason=reason,
+    (movement,) = stock_move(
+        moves=[StockMove(product.pk, quantity, reason)],
         reference=reference,
         note=note,
-        created_by=user,
+        user=user,
     )
-    product.stock = balance
+    product.stock = movement.balance
     return movement
 
 
@@ -103,17 +154,18 @@ def stock_set_bulk(
     """Set each product's stock (``{product_pk: new level}``), one ledger row per change.
 
     Products already at their level are left alone. The difference is computed under the
-    row lock, so a sale that happens meanwhile is never overwritten.
+    row lock, so a sale that happens meanwhile is never overwritten. The ledger rows are
+    appended with COPY on PostgreSQL (an import may set a hundred thousand levels).
     """
     negative = {pk: level for pk, level in levels.items() if level < 0}
     if negative:
         raise ValueError(f"Stock levels must be >= 0, got {negative}.")
-    current = _lock_stock(levels)
+    locked = _lock_products(levels)
     now = timezone.now()
     movements = [
         StockMovement(
             product_id=pk,
-            quantity=level - current[pk],
+            quantity=level - locked[pk].stock,
             balance=level,
             reason=reason,
             reference=reference,
@@ -122,7 +174,7 @@ def stock_set_bulk(
             created_at=now,
         )
         for pk, level in sorted(levels.items())
-        if level != current[pk]
+        if level != locked[pk].stock
     ]
     if not movements:
         return []
@@ -185,6 +237,10 @@ def _insert_movements(rows: Iterable[tuple]) -> int:
 def _write_counters(balances: Mapping[int, int]) -> None:
     """Write new counters for already-locked products, one statement per chunk."""
     items = sorted(balances.items())
+    if len(items) == 1:
+        ((pk, stock),) = items
+        Product.objects.filter(pk=pk).update(stock=stock)
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for chunk in _chunks(items, 5000):
@@ -224,7 +280,6 @@ def stock_reconcile() -> list[StockDisagreement]:
     return [StockDisagreement(*row) for row in rows]
 
 
-@transaction.atomic
 def products_adjust_stock(
     *,
     products: Iterable[Product],
@@ -234,10 +289,11 @@ def products_adjust_stock(
     user=None,
 ) -> list[StockMovement]:
     """Move the same quantity for every product: all of them, or none (InsufficientStock)."""
-    return [
-        stock_adjust(product=product, quantity=quantity, reason=reason, note=note, user=user)
-        for product in sorted(products, key=lambda p: p.pk)
-    ]
+    return stock_move(
+        moves=[StockMove(product.pk, quantity, reason) for product in products],
+        note=note,
+        user=user,
+    )
 
 
 @transaction.atomic

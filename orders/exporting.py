@@ -3,7 +3,7 @@
 On PostgreSQL the database writes the CSV itself (``COPY (SELECT …) TO STDOUT``) and the
 bytes are passed on as they arrive; elsewhere rows come from a chunked iterator through
 Python's csv module. Text cells that a spreadsheet would run as a formula are escaped in
-the query with a leading ``'`` (backoffice.resources.escape_formula does the same).
+the query with a leading ``'`` (foundation.resources.escape_formula does the same).
 """
 
 import csv

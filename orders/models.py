@@ -1,5 +1,14 @@
-"""Customers, orders and order lines."""
+"""Customers, orders and order lines, and the rules every order follows.
 
+Orders and their lines are written only by ``orders.services`` (``order_save``,
+``order_transition``, ``order_delete``): those move the stock with them. Any other
+``save()`` or ``delete()`` of an order or a line raises ``OrderWriteRefused``
+(see ``orders.receivers``), so the stock can never be left behind silently.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator, RegexValidator
@@ -8,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from catalog.models import Product
+from catalog.models import Product, StockMovement
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter country code, e.g. DE or FR.")
 
@@ -51,13 +60,21 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+ORDER_NUMBER_PREFIX = "ORD-"
+
+
+def format_order_number(value: int) -> str:
+    """Return the order number for a sequence value: 42 is ORD-000042."""
+    return f"{ORDER_NUMBER_PREFIX}{value:06d}"
+
+
 class OrderNumberSequence(models.Model):
     """The last order number handed out. One row; locked while a number is taken."""
 
     last_value = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"ORD-{self.last_value:06d}"
+        return format_order_number(self.last_value)
 
 
 class OrderStatus(models.TextChoices):
@@ -75,6 +92,12 @@ HOLDS_STOCK = frozenset(
 )
 # Statuses in which staff may still change an order's lines.
 EDITABLE = frozenset({OrderStatus.PENDING, OrderStatus.PAID})
+# The ledger reason of the stock an order gives back, by the status that gave it back.
+# A line removed or reduced on a live order gives back with reason "order".
+GIVE_BACK_REASONS = {
+    OrderStatus.CANCELLED: StockMovement.Reason.CANCEL,
+    OrderStatus.RETURNED: StockMovement.Reason.RETURN,
+}
 
 money = {"max_digits": 12, "decimal_places": 2}
 
@@ -132,20 +155,10 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.number or "New order"
 
-    def save(self, *args, **kwargs) -> None:
-        # The number is taken at the first save, not when the instance is built: an add
-        # form that is only displayed must not use one up.
-        if not self.number:
-            from orders.services import order_next_number
-
-            self.number = order_next_number()
-        super().save(*args, **kwargs)
-
-    save.alters_data = True
-
     @property
     def stock_reference(self) -> str:
-        return f"order:{self.number}"
+        """The reference of this order's rows in the stock ledger."""
+        return order_stock_reference(self.number)
 
     @property
     def holds_stock(self) -> bool:
@@ -179,13 +192,32 @@ class OrderItem(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product.sku}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.unit_price is None:  # the price at the time of ordering
-            self.unit_price = self.product.price
-        super().save(*args, **kwargs)
-
-    save.alters_data = True
-
     @property
     def line_total(self) -> Decimal:
         return (self.unit_price or Decimal(0)) * self.quantity
+
+
+def order_stock_reference(number: str) -> str:
+    """Return the ledger reference of the order numbered ``number``: order:ORD-000042."""
+    return f"order:{number}"
+
+
+class OrderWriteRefused(RuntimeError):
+    """An order or a line written outside ``orders.services``: its stock would not move."""
+
+
+_writes_allowed: ContextVar[bool] = ContextVar("orders_writes_allowed", default=False)
+
+
+@contextmanager
+def order_writes() -> Iterator[None]:
+    """Allow the order services (and only them) to save and delete orders and lines."""
+    token = _writes_allowed.set(True)
+    try:
+        yield
+    finally:
+        _writes_allowed.reset(token)
+
+
+def order_writes_allowed() -> bool:
+    return _writes_allowed.get()

@@ -1,35 +1,38 @@
-"""Signal receivers: orders move stock. Each receiver is a few lines that call a service.
+"""Signal receivers: saved orders move stock. Each is a few lines that call a service.
 
-Every receiver returns at once for ``raw`` saves (``manage.py loaddata``): fixtures carry
-their own ledger rows, and loading them must never move stock a second time.
+``order_saved`` and ``order_deleted`` are sent by ``orders.services`` once an order and all
+its lines are written (``orders.signals``). Every other save or delete of an order or a
+line is refused here, because its stock would not move with it; loading fixtures
+(``raw``) is the exception: fixtures carry their own ledger rows.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from orders.models import Order, OrderItem
-from orders.services import order_changed
+from orders.models import Order, OrderItem, OrderWriteRefused, order_writes_allowed
+from orders.services import order_sync_stock
+from orders.signals import order_deleted, order_saved
 
 
-@receiver(post_save, sender=Order, dispatch_uid="orders.order_saved")
-def order_saved(sender, instance: Order, raw: bool = False, **kwargs) -> None:
-    if raw:
+@receiver(order_saved, dispatch_uid="orders.move_stock_of_saved_order")
+def move_stock_of_saved_order(sender, order: Order, user=None, **kwargs) -> None:
+    order_sync_stock(order, user=user)
+
+
+@receiver(order_deleted, dispatch_uid="orders.give_back_stock_of_deleted_order")
+def give_back_stock_of_deleted_order(sender, order: Order, user=None, **kwargs) -> None:
+    order_sync_stock(order, user=user, deleted=True)
+
+
+@receiver(pre_save, sender=Order, dispatch_uid="orders.refuse_order_save")
+@receiver(pre_save, sender=OrderItem, dispatch_uid="orders.refuse_line_save")
+@receiver(pre_delete, sender=Order, dispatch_uid="orders.refuse_order_delete")
+@receiver(pre_delete, sender=OrderItem, dispatch_uid="orders.refuse_line_delete")
+def refuse_writes_outside_the_services(sender, raw: bool = False, **kwargs) -> None:
+    if raw or order_writes_allowed():
         return
-    order_changed(instance, user=getattr(instance, "_history_user", None))
-
-
-@receiver(post_delete, sender=Order, dispatch_uid="orders.order_deleted")
-def order_deleted(sender, instance: Order, **kwargs) -> None:
-    order_changed(instance)
-
-
-@receiver(post_save, sender=OrderItem, dispatch_uid="orders.item_saved")
-def item_saved(sender, instance: OrderItem, raw: bool = False, **kwargs) -> None:
-    if raw:
-        return
-    order_changed(instance.order)
-
-
-@receiver(post_delete, sender=OrderItem, dispatch_uid="orders.item_deleted")
-def item_deleted(sender, instance: OrderItem, **kwargs) -> None:
-    order_changed(instance.order)
+    raise OrderWriteRefused(
+        f"{str(sender._meta.verbose_name_plural).capitalize()} are saved and deleted only "
+        "through orders.services (order_save, order_transition, order_delete), which move "
+        "their stock."
+    )

@@ -1,10 +1,10 @@
-"""CSV/XLSX formats of customers and order lines (README "CSV formats")."""
+"""CSV/XLSX formats of customers and order lines (docs/csv-formats.md)."""
 
 from datetime import UTC
 
 from import_export import fields
 
-from backoffice.resources import StrictModelResource, TextWidget
+from foundation.resources import StrictModelResource, TextWidget
 from orders.exporting import HEADER
 from orders.models import Customer, OrderItem
 

@@ -1,24 +1,44 @@
-"""Order writes that carry business rules: numbers, totals, stock, status transitions.
+"""Order writes that carry business rules: numbers, lines, totals, transitions and stock.
 
-The stock an order holds is read from the ledger by the order's reference
-(``order:ORD-000042``), and ``order_sync_stock`` applies the difference to what the order
-wants now. Running it again therefore moves nothing: it is idempotent, whatever saved the
-order, its lines, or how many times.
+Orders and their lines are written here and nowhere else (``OrderWriteRefused``). From a
+save to the stock ledger, in three steps:
+
+1. ``order_save`` (or ``order_transition``, ``order_delete``) locks the order, writes it
+   with all its line changes in bulk, and sends ``orders.signals.order_saved`` (or
+   ``order_deleted``) with the acting user;
+2. the receiver in ``orders.receivers`` calls ``order_sync_stock``;
+3. ``order_sync_stock`` compares what the order wants (the sum of its lines per product
+   while its status holds stock, else nothing) with what it holds (its ledger rows, by the
+   reference ``order:ORD-000042``), and moves the difference with one
+   ``catalog.services.stock_move``, in the same transaction.
+
+Running step 3 again moves nothing: it is idempotent. If the stock is short, it raises
+``InsufficientStock`` and nothing of the save is kept.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import CharField, F, IntegerField, Sum, Value
+from django.db.models.functions import Concat
 
 from catalog.models import Product, StockMovement
-from catalog.services import stock_adjust
-from orders.models import Order, OrderItem, OrderNumberSequence, OrderStatus
+from catalog.services import StockMove, stock_move
+from foundation.history import CHANGED, CREATED, DELETED, delete_rows, history_write
+from orders.models import (
+    GIVE_BACK_REASONS,
+    HOLDS_STOCK,
+    Order,
+    OrderItem,
+    OrderNumberSequence,
+    OrderStatus,
+    format_order_number,
+    order_stock_reference,
+    order_writes,
+)
+from orders.signals import order_deleted, order_saved
 
 # (from, to) -> the permission codename (app "orders") that allows the move.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -30,10 +50,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (OrderStatus.SHIPPED, OrderStatus.RETURNED): "mark_returned",
     (OrderStatus.DELIVERED, OrderStatus.RETURNED): "mark_returned",
 }
+LINE_FIELDS = ["product", "quantity", "unit_price"]
 
 
 class TransitionRefused(Exception):
     """A status change that the workflow or the user's role does not allow."""
+
+
+class OrderInvalid(ValueError):
+    """An order that breaks a rule of its own (money, locked lines, a line gone)."""
 
 
 def order_next_number() -> str:
@@ -42,11 +67,11 @@ def order_next_number() -> str:
         sequence, _ = OrderNumberSequence.objects.select_for_update().get_or_create(pk=1)
         sequence.last_value += 1
         sequence.save(update_fields=["last_value"])
-    return f"ORD-{sequence.last_value:06d}"
+    return format_order_number(sequence.last_value)
 
 
 def order_fill_shipping(order: Order) -> None:
-    """Copy the customer's address into the order's blank shipping fields (before saving)."""
+    """Copy the customer's address into the blank shipping fields of a new order."""
     customer = order.customer
     defaults = {
         "shipping_name": customer.full_name,
@@ -81,137 +106,224 @@ def check_transition(*, order: Order, to_status: str, user) -> None:
         )
 
 
+def check_discount(*, subtotal: Decimal, shipping: Decimal, discount: Decimal) -> None:
+    """Raise ``OrderInvalid`` when the discount is larger than lines plus shipping."""
+    if discount > subtotal + shipping:
+        raise OrderInvalid(
+            f"The discount ({discount}) is larger than lines plus shipping ({subtotal + shipping})."
+        )
+
+
+def order_held_stock(order: Order) -> dict[int, int]:
+    """Units per product that ``order`` holds now, read from its ledger rows."""
+    if not order.number:
+        return {}
+    rows = (
+        StockMovement.objects.filter(reference=order.stock_reference)
+        .values("product_id")
+        .annotate(moved=Sum("quantity"))
+        .values_list("product_id", "moved")
+    )
+    return {product_id: -moved for product_id, moved in rows if moved}
+
+
+# Writing an order ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_save(
+    *,
+    order: Order,
+    user,
+    add: Sequence[OrderItem] = (),
+    change: Sequence[OrderItem] = (),
+    remove: Sequence[OrderItem] = (),
+) -> Order:
+    """Save ``order`` with its line changes; the receivers then move its stock once.
+
+    ``add``: new lines; ``change``: existing lines with new values (on both, a blank
+    ``unit_price`` is the product's current price); ``remove``: existing lines to delete.
+    The status may only move along the workflow from what the locked row holds now, as
+    ``user``'s role allows. Raises ``TransitionRefused``, ``OrderInvalid`` or
+    ``InsufficientStock``; then nothing of the save is kept.
+    """
+    created = order.pk is None
+    with order_writes():
+        if created:
+            order_fill_shipping(order)
+            if order.status != OrderStatus.PENDING:
+                check_transition(
+                    order=Order(number="New order", status=OrderStatus.PENDING),
+                    to_status=order.status,
+                    user=user,
+                )
+            order.number = order_next_number()
+            lines: dict[int, OrderItem] = {}
+        else:
+            current = _lock(order)
+            if order.status != current.status:
+                check_transition(order=current, to_status=order.status, user=user)
+            if (add or change or remove) and not current.lines_editable:
+                raise OrderInvalid(
+                    f"{current.number}: the lines of a {current.get_status_display().lower()} "
+                    "order cannot change."
+                )
+            lines = {line.pk: line for line in OrderItem.objects.filter(order_id=order.pk)}
+        _apply_line_changes(order, lines, change=change, remove=remove)
+        for line in [*add, *change]:
+            if line.unit_price is None:  # the price at the time of ordering
+                line.unit_price = line.product.price
+        final = [*lines.values(), *add]
+        subtotal = sum((line.line_total for line in final), Decimal("0.00"))
+        check_discount(subtotal=subtotal, shipping=order.shipping_cost, discount=order.discount)
+        order.total = (subtotal + order.shipping_cost - order.discount).quantize(Decimal("0.01"))
+        order.item_count = sum(line.quantity for line in final)
+        order._history_user = user  # simple-history's way to name who wrote the row
+        order.save()
+        _write_lines(order, user=user, add=add, change=change, remove=remove)
+        order_saved.send(sender=Order, order=order, user=user, created=created)
+    return order
+
+
+def _apply_line_changes(order, lines: dict[int, OrderItem], *, change, remove) -> None:
+    """Apply ``change`` and ``remove`` to the order's current ``lines`` (by pk)."""
+    for line in change:
+        if line.pk not in lines:
+            raise OrderInvalid(
+                f"{order.number}: a line of {line.product.sku} was removed by someone else "
+                "meanwhile. Nothing was saved; reload the order."
+            )
+        lines[line.pk] = line
+    for line in remove:
+        lines.pop(line.pk, None)
+
+
+def _write_lines(order: Order, *, user, add, change, remove) -> None:
+    """Write the line changes in bulk, each with its history row."""
+    removed = [line for line in remove if line.pk is not None]
+    history_write(OrderItem, removed, history_type=DELETED, user=user)
+    delete_rows(OrderItem, [line.pk for line in removed])
+    if change:
+        OrderItem.objects.bulk_update(change, ["product", "quantity", "unit_price"])
+        history_write(OrderItem, change, history_type=CHANGED, user=user)
+    if add:
+        for line in add:
+            line.order = order
+        OrderItem.objects.bulk_create(add)
+        history_write(OrderItem, add, history_type=CREATED, user=user)
+
+
 @transaction.atomic
 def order_transition(*, order: Order, to_status: str, user) -> Order:
     """Move ``order`` to ``to_status`` if the workflow and ``user``'s role allow it.
 
-    Cancelling or returning gives the stock back (through the post_save receiver).
+    Cancelling or returning gives the stock back (through the receivers of order_saved).
     """
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    check_transition(order=locked, to_status=to_status, user=user)
-    locked.status = to_status
-    locked._history_user = user
-    locked.save(update_fields=["status", "updated_at"])
+    with order_writes():
+        locked = _lock(order)
+        check_transition(order=locked, to_status=to_status, user=user)
+        locked.status = to_status
+        locked._history_user = user
+        locked.save(update_fields=["status", "updated_at"])
+        order_saved.send(sender=Order, order=locked, user=user, created=False)
     return locked
 
 
 @transaction.atomic
-def order_recalculate(order: Order) -> None:
-    """Set ``total`` (lines + shipping - discount) and ``item_count`` from the lines."""
-    line_total = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=DecimalField())
-    sums = OrderItem.objects.filter(order_id=order.pk).aggregate(
-        lines=Coalesce(Sum(line_total), Decimal("0.00"), output_field=DecimalField()),
-        units=Coalesce(Sum("quantity"), 0),
-    )
-    total = (sums["lines"] + order.shipping_cost - order.discount).quantize(Decimal("0.01"))
-    if (order.total, order.item_count) != (total, sums["units"]):
-        Order.objects.filter(pk=order.pk).update(total=total, item_count=sums["units"])
-        order.total, order.item_count = total, sums["units"]
+def order_delete(*, order: Order, user) -> None:
+    """Delete ``order`` and its lines; the receivers give back what it held."""
+    with order_writes():
+        locked = _lock(order)
+        lines = list(OrderItem.objects.filter(order_id=locked.pk))
+        _write_lines(locked, user=user, add=(), change=(), remove=lines)
+        locked._history_user = user
+        locked.delete()
+        locked.pk = order.pk  # delete() clears it; the receivers still name the order
+        order_deleted.send(sender=Order, order=locked, user=user)
 
 
-@transaction.atomic
-def order_sync_stock(order: Order, *, user=None) -> list[StockMovement]:
+def _lock(order: Order) -> Order:
+    """Lock ``order``'s row and return what it holds now."""
+    try:
+        return Order.objects.select_for_update().get(pk=order.pk)
+    except Order.DoesNotExist:
+        raise OrderInvalid(f"{order.number} was deleted by someone else meanwhile.") from None
+
+
+# Stock -----------------------------------------------------------------------------------
+
+
+def order_sync_stock(order: Order, *, user=None, deleted: bool = False) -> list[StockMovement]:
     """Make the ledger agree with ``order``; return the movements written.
 
     Wanted per product: the sum of its lines while the status holds stock, else 0 (and 0
     for a deleted order). Held: minus the sum of the ledger rows with the order's
-    reference. The difference goes through ``stock_adjust``, product by product in
-    primary-key order (the lock order every stock writer uses). Raises InsufficientStock,
-    and then nothing of the surrounding transaction is kept.
+    reference. Takes are written with reason ``order``; what is given back says why
+    (cancelled, returned, deleted, or ``order`` for a line removed or reduced).
     """
-    current = Order.objects.select_for_update().filter(pk=order.pk).first()
-    reference = order.stock_reference
     wanted: dict[int, int] = {}
-    if current is not None and current.holds_stock:
+    if not deleted and order.status in HOLDS_STOCK:
         wanted = dict(
-            OrderItem.objects.filter(order_id=current.pk)
+            OrderItem.objects.filter(order_id=order.pk)
             .values("product_id")
             .annotate(units=Sum("quantity"))
             .values_list("product_id", "units")
         )
-    held = {
-        product_id: -moved
-        for product_id, moved in StockMovement.objects.filter(reference=reference)
-        .values("product_id")
-        .annotate(moved=Sum("quantity"))
-        .values_list("product_id", "moved")
-    }
-    deltas = {
-        pk: wanted.get(pk, 0) - held.get(pk, 0)
-        for pk in sorted(wanted.keys() | held.keys())
-        if wanted.get(pk, 0) != held.get(pk, 0)
-    }
-    if not deltas:
-        return []
-    products = Product.objects.in_bulk(list(deltas))
-    status = current.status if current is not None else OrderStatus.CANCELLED
-    movements = []
-    for pk, delta in deltas.items():
-        movements.append(
-            stock_adjust(
-                product=products[pk],
-                quantity=-delta,
-                reason=_reason(delta, status),
-                reference=reference,
-                user=user,
-            )
+    held = order_held_stock(order)
+    if deleted:
+        give_back = StockMovement.Reason.ORDER_DELETED
+    else:
+        give_back = GIVE_BACK_REASONS.get(order.status, StockMovement.Reason.ORDER)
+    moves = []
+    for product_id in wanted.keys() | held.keys():
+        taken = wanted.get(product_id, 0) - held.get(product_id, 0)
+        if taken:
+            reason = StockMovement.Reason.ORDER if taken > 0 else give_back
+            moves.append(StockMove(product_id, -taken, reason))
+    return stock_move(moves=moves, reference=order.stock_reference, user=user)
+
+
+@dataclass(frozen=True)
+class OrderStockDisagreement:
+    reference: str
+    sku: str
+    wanted: int
+    held: int
+
+
+def order_stock_reconcile() -> list[OrderStockDisagreement]:
+    """Return every (order, product) whose ledger rows disagree with its lines and status.
+
+    An order wants the units of its lines while its status holds stock, nothing otherwise;
+    a deleted order wants nothing. The ledger rows with the order's reference must net to
+    exactly minus that. One query, grouped in the database, whatever the number of orders.
+    """
+    prefix = order_stock_reference("")
+    wanted = (
+        OrderItem.objects.filter(order__status__in=HOLDS_STOCK)
+        .annotate(
+            ref=Concat(Value(prefix), "order__number", output_field=CharField()),
+            wanted=F("quantity"),
+            moved=Value(0, output_field=IntegerField()),
         )
-    return movements
-
-
-def _reason(delta: int, status: str) -> str:
-    if delta > 0:
-        return StockMovement.Reason.ORDER
-    if status == OrderStatus.RETURNED:
-        return StockMovement.Reason.RETURN
-    if status == OrderStatus.CANCELLED:
-        return StockMovement.Reason.CANCEL
-    return StockMovement.Reason.ORDER  # a line removed or reduced on a live order
-
-
-# Deferral -------------------------------------------------------------------------------------
-#
-# The admin saves an order, then each of its lines, all in one transaction. Syncing after
-# every single save would lock products in line order (not pk order, risking deadlocks)
-# and could see half-edited states that need more stock than the final one. Inside
-# ``order_changes_deferred`` the receivers only note which orders changed, and
-# ``flush_order_changes`` syncs each of them once, at the end, inside the transaction.
-
-
-@dataclass
-class _Pending:
-    orders: dict[int, Order]
-    user: object = None
-
-
-_pending: ContextVar[_Pending | None] = ContextVar("orders_pending_changes", default=None)
-
-
-@contextmanager
-def order_changes_deferred(*, user=None) -> Iterator[None]:
-    token = _pending.set(_Pending(orders={}, user=user))
-    try:
-        yield
-    finally:
-        _pending.reset(token)
-
-
-def flush_order_changes() -> None:
-    """Sync every order noted since the deferral began (inside the caller's transaction)."""
-    pending = _pending.get()
-    if pending is None:
-        return
-    orders, pending.orders = pending.orders, {}
-    for pk in sorted(orders):
-        order_changed(orders[pk], user=pending.user, now=True)
-
-
-def order_changed(order: Order, *, user=None, now: bool = False) -> None:
-    """Bring totals and stock in line with ``order`` now, or at the flush when deferred."""
-    pending = _pending.get()
-    if pending is not None and not now:
-        pending.orders[order.pk] = order
-        return
-    if Order.objects.filter(pk=order.pk).exists():
-        order_recalculate(order)
-    order_sync_stock(order, user=user)
+        .values_list("ref", "product_id", "wanted", "moved")
+        .order_by()
+    )
+    moved = (
+        StockMovement.objects.filter(reference__startswith=prefix)
+        .annotate(wanted=Value(0, output_field=IntegerField()))
+        .values_list("reference", "product_id", "wanted", "quantity")
+        .order_by()
+    )
+    wanted_sql, wanted_params = wanted.query.sql_with_params()
+    moved_sql, moved_params = moved.query.sql_with_params()
+    sql = (
+        "SELECT t.ref, p.sku, SUM(t.wanted), -SUM(t.moved) "
+        f"FROM ({wanted_sql} UNION ALL {moved_sql}) t "
+        f"JOIN {Product._meta.db_table} p ON p.id = t.product_id "
+        "GROUP BY t.ref, p.sku HAVING SUM(t.wanted) + SUM(t.moved) <> 0 "
+        "ORDER BY t.ref, p.sku"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted_params, *moved_params])
+        return [OrderStockDisagreement(*row) for row in cursor.fetchall()]

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from backoffice.resources import format_errors
 from catalog.models import Category, Product, StockMovement
 from catalog.tests.factories import make_category, make_product
+from foundation.resources import format_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ ADMIN_WORDS = {
 }
 
 
-def test_the_corpus_has_every_file():
+def test_bad_input_corpus_has_every_file():
     assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
     assert len(EXPECTED) >= 15
 
@@ -88,7 +88,7 @@ def admin_messages(response) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_file_through_the_admin(admin_client_super, store, limit, name):
+def test_bad_input_file_through_the_admin_imports_nothing(admin_client_super, store, limit, name):
     before = dump()
     upload = SimpleUploadedFile(name, (BAD / name).read_bytes(), content_type="text/csv")
     response = admin_client_super.post(
@@ -101,7 +101,7 @@ def test_bad_file_through_the_admin(admin_client_super, store, limit, name):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_file_through_manage_py_import(store, limit, name):
+def test_bad_input_file_through_manage_py_import_imports_nothing(store, limit, name):
     before = dump()
     err = StringIO()
     with pytest.raises((SystemExit, CommandError)) as failure:

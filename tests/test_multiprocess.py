@@ -24,7 +24,6 @@ from catalog.models import Product
 from catalog.tests.factories import make_category
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "a-long-test-password-1"
 
 
 def free_port() -> int:
@@ -47,7 +46,7 @@ def two_servers():
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.development",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": "shared-test-secret-" + "x" * 40,
     }
@@ -150,11 +149,11 @@ def hidden(html: str, name: str) -> str:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_share_sessions_and_import_files(two_servers, make_staff):
+def test_two_processes_share_sessions_and_import_files(two_servers, make_staff, staff_password):
     one, two = two_servers
     merch = make_staff("Catalog managers", username="merch")
-    # The servers run production settings: hash as they do (the suite uses a fast hasher).
-    merch.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    # The servers run the development settings, whose hashers are base's (the suite uses MD5).
+    merch.password = make_password(staff_password, hasher="pbkdf2_sha256")
     merch.save(update_fields=["password"])
     make_category("Shoes", "shoes")
     browser = Browser()
@@ -166,7 +165,7 @@ def test_two_processes_share_sessions_and_import_files(two_servers, make_staff):
         {
             "csrfmiddlewaretoken": csrf(page),
             "username": "merch",
-            "password": PASSWORD,
+            "password": staff_password,
             "next": "/admin/",
         },
         referer=f"{one}/admin/login/",

@@ -3,14 +3,21 @@
 For every kind of user and every (subject, operation): an allowed operation succeeds and
 has its effect; a refused one answers 403, a redirect to the login page, or the list
 without the action, and changes nothing at all (every table is compared before and after).
+
+The world (the objects every probe acts on, and one logged-in user per actor) is built
+once for the module, inside a transaction that is rolled back at the end; each cell runs
+in pytest-django's own per-test savepoint, so what one probe changes is gone for the next.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -19,31 +26,93 @@ from backoffice.permissions import ACTORS, MATRIX, NO_ROLE, NOT_STAFF, SUPERUSER
 from catalog.models import Category, Product, StockMovement
 from catalog.tests.factories import make_category, make_product
 from orders.models import Customer, Order, OrderItem, OrderStatus
-from orders.tests.factories import make_customer, make_order
-from orders.tests.test_order_admin import lines_of, order_payload
+from orders.services import order_save
+from orders.tests.factories import lines_of, make_customer, make_order, order_payload
 
-pytestmark = pytest.mark.django_db
+ACTOR_USERNAMES = {
+    SUPERUSER: "super",
+    NO_ROLE: "norole",
+    NOT_STAFF: "outsider",
+}
 
 
+@dataclass
 class World:
-    """The objects every probe acts on."""
+    """The objects every probe acts on, and a logged-in session per actor."""
 
-    def __init__(self) -> None:
-        self.category = make_category("Shoes", "shoes")
-        self.spare_category = make_category("Spare", "spare")
-        self.product = make_product("P-1", category=self.category, stock=50, price="10.00")
-        self.spare_product = make_product("P-SPARE", category=self.category)
-        self.customer = make_customer("buyer@shop.test")
-        self.spare_customer = make_customer("nobody@shop.test")
-        self.orders = {}
+    category: Category
+    spare_category: Category
+    product: Product
+    spare_product: Product
+    customer: Customer
+    spare_customer: Customer
+    target: User
+    temp_group: Group
+    orders: dict[tuple[str, str], Order] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)
+    initial: list = field(default_factory=list)  # dump() right after building
+
+    @classmethod
+    def build(cls) -> "World":
+        category = make_category("Shoes", "shoes")
+        product = make_product("P-1", category=category, stock=50, price="10.00")
+        customer = make_customer("buyer@shop.test")
+        world = cls(
+            category=category,
+            spare_category=make_category("Spare", "spare"),
+            product=product,
+            spare_product=make_product("P-SPARE", category=category),
+            customer=customer,
+            spare_customer=make_customer("nobody@shop.test"),
+            target=User.objects.create_user("target", password="a-long-pass-1", is_staff=True),
+            temp_group=Group.objects.create(name="Temp"),
+        )
         for status in (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.SHIPPED, "delivered"):
             for copy in ("a", "b"):
-                order = make_order([(self.product, 1)], customer=self.customer)
+                order = make_order([(product, 1)], customer=customer)
                 Order.objects.filter(pk=order.pk).update(status=status)
                 order.refresh_from_db()
-                self.orders[(status, copy)] = order
-        self.target = User.objects.create_user("target", password="a-long-pass-1", is_staff=True)
-        self.temp_group = Group.objects.create(name="Temp")
+                world.orders[(status, copy)] = order
+        for actor in ACTORS:
+            username = ACTOR_USERNAMES.get(actor) or actor.lower().replace(" ", "-")
+            user = User.objects.create_user(  # no password: the session is made directly
+                username, is_staff=actor != NOT_STAFF, is_superuser=actor == SUPERUSER
+            )
+            if actor not in ACTOR_USERNAMES:
+                user.groups.add(Group.objects.get(name=actor))
+            client = Client()
+            client.force_login(user)
+            world.users[actor] = user
+            world.sessions[actor] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        world.initial = dump()
+        return world
+
+    def client(self, actor: str) -> Client:
+        """A fresh client (no cookies left by an earlier cell) in ``actor``'s session."""
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[actor]
+        return client
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Build the world once; roll all of it back when the module is done."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = World.build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def dump() -> list:
@@ -306,9 +375,9 @@ def probe_order_delete(c, w):
 
 
 def setup_order_revert(w):
-    order = w.orders[("pending", "a")]
+    order = Order.objects.get(pk=w.orders[("pending", "a")].pk)
     order.notes = "v2"
-    order.save()
+    order_save(order=order, user=w.users[SUPERUSER])
 
 
 def probe_order_revert(c, w):
@@ -443,11 +512,11 @@ PROBES = {
     ("user", "action: deactivate"): probe_user_actions(
         "deactivate_users", lambda w: refresh(w.target).is_active is False
     ),
-    ("user", "action: add to a role"): probe_user_actions(
+    ("user", "action: add to a role"): lambda c, w: probe_user_actions(
         "add_to_role",
         lambda w: w.target.groups.filter(pk=w.temp_group.pk).exists(),
-        role="__temp__",
-    ),
+        role=str(w.temp_group.pk),
+    )(c, w),
     ("role", "view"): probe_view("auth_group_changelist"),
     ("role", "change"): probe_role_change,
     ("login lockout", "view"): probe_view("axes_accessattempt_changelist"),
@@ -467,50 +536,27 @@ def test_every_cell_has_a_probe():
     assert set(PROBES) == set(MATRIX)
 
 
-@pytest.fixture
-def client_as(make_staff):
-    def make(actor: str) -> Client:
-        if actor == SUPERUSER:
-            user = make_staff(superuser=True)
-        elif actor == NO_ROLE:
-            user = make_staff(username="norole")
-        elif actor == NOT_STAFF:
-            user = make_staff(staff=False, username="outsider")
-        else:
-            user = make_staff(actor)
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
-
-
+@pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("cell", list(MATRIX), ids=lambda cell: f"{cell[0]}:{cell[1]}")
-def test_permission_matrix_cell(client_as, actor, cell):
-    world = World()
-    client = client_as(actor)
-    probe = PROBES[cell]
-    if cell == ("user", "action: add to a role"):
-        probe = probe_user_actions(
-            "add_to_role",
-            lambda w: w.target.groups.filter(pk=w.temp_group.pk).exists(),
-            role=str(world.temp_group.pk),
-        )
+def test_permission_matrix_cell(world, actor, cell):
+    client = world.client(actor)
     if cell in SETUP:
         SETUP[cell](world)
     before = dump()
-    done = probe(client, world)
+    if cell not in SETUP:  # what earlier cells did was rolled back with their savepoints
+        assert before == world.initial, "an earlier cell's changes leaked into this one"
+    done = PROBES[cell](client, world)
     expected = actor in MATRIX[cell]
     assert done == expected, f"{actor} {'could not' if expected else 'could'} {cell}"
     if not expected:
         assert dump() == before, f"{actor} was refused {cell} but something changed"
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("actor", [a for a in ACTORS if a != NOT_STAFF])
-def test_every_dashboard_link_opens_for_the_user_who_sees_it(client_as, actor):
-    World()
-    client = client_as(actor)
+def test_every_dashboard_link_opens_for_the_user_who_sees_it(world, actor):
+    client = world.client(actor)
     response = client.get(admin_url("index"))
     assert response.status_code == 200
     context = response.context

@@ -12,10 +12,10 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from backoffice.admin.actions import action_with_form
-from backoffice.admin.base import HistoryAdmin
 from backoffice.models import User
 from backoffice.services import user_set_active, user_set_role
+from foundation.admin.actions import action_with_form
+from foundation.admin.base import HistoryAdmin
 
 admin.site.unregister(Group)
 

@@ -36,7 +36,7 @@ def store():
     for order, status in zip(Order.objects.order_by("pk"), statuses, strict=True):
         Order.objects.filter(pk=order.pk).update(status=status)
     # B: 10 - 4 - 1 = 5, at its threshold: low. A: 20 - 2 - 1 - 1 = 16 (the cancelled
-    # order's unit is still out here: its status was set directly, bypassing the receivers).
+    # order's unit is still out here: its status was set directly, bypassing the services).
 
 
 def kpis(response) -> dict[str, tuple[str, str, str]]:

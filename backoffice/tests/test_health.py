@@ -1,3 +1,5 @@
+"""/healthz: what load balancers probe."""
+
 import pytest
 from django.db import OperationalError
 

@@ -7,8 +7,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("admin:login")
@@ -26,54 +24,60 @@ def attempt(client: Client, username: str, password: str, ip: str = "203.0.113.5
     )
 
 
-def test_five_failures_lock_the_username_even_with_the_right_password(make_staff, settings):
+def test_login_lockout_five_failures_lock_the_username_even_with_the_right_password(
+    staff_password, make_staff, settings
+):
     user = make_staff("Fulfilment")
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert attempt(client, user.username, "wrong").status_code == 200
     locked = attempt(client, user.username, "wrong")
     assert locked.status_code == 429
-    again = attempt(client, user.username, PASSWORD, ip="198.51.100.7")  # another address
+    again = attempt(client, user.username, staff_password, ip="198.51.100.7")  # another address
     assert again.status_code == 429
     assert "Too many failed logins" in again.content.decode()
     assert "Try again in 15 minutes" in again.content.decode()
     assert client.get(reverse("admin:index")).status_code == 302  # not logged in
 
 
-def test_failures_from_one_address_lock_that_address(make_staff, settings):
+def test_login_lockout_failures_from_one_address_lock_that_address(
+    staff_password, make_staff, settings
+):
     make_staff("Fulfilment", username="alice")
     bob = make_staff("Read-only", username="bob")
     client = Client()
     for n in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, f"guess{n}", "wrong", ip="192.0.2.9")
-    assert attempt(client, bob.username, PASSWORD, ip="192.0.2.9").status_code == 429
-    assert attempt(Client(), bob.username, PASSWORD, ip="192.0.2.10").status_code == 302
+    assert attempt(client, bob.username, staff_password, ip="192.0.2.9").status_code == 429
+    assert attempt(Client(), bob.username, staff_password, ip="192.0.2.10").status_code == 302
 
 
-def test_unlocking_with_the_management_command(make_staff, settings):
+def test_login_lockout_undone_with_the_management_commands(staff_password, make_staff, settings):
     user = make_staff("Fulfilment")
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, user.username, "wrong")
-    assert attempt(client, user.username, PASSWORD).status_code == 429
+    assert attempt(client, user.username, staff_password).status_code == 429
     call_command("axes_reset_username", user.username, stdout=StringIO())
     call_command("axes_reset_ip", "203.0.113.5", stdout=StringIO())
-    assert attempt(client, user.username, PASSWORD).status_code == 302
+    assert attempt(client, user.username, staff_password).status_code == 302
 
 
-def test_success_resets_the_failure_count(make_staff, settings):
+def test_login_lockout_success_resets_the_failure_count(staff_password, make_staff, settings):
     user = make_staff("Fulfilment")
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         attempt(client, user.username, "wrong")
-    assert attempt(client, user.username, PASSWORD).status_code == 302
+    assert attempt(client, user.username, staff_password).status_code == 302
     client.post(reverse("admin:logout"))
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         attempt(client, user.username, "wrong")
-    assert attempt(client, user.username, PASSWORD).status_code == 302
+    assert attempt(client, user.username, staff_password).status_code == 302
 
 
-def test_superuser_sees_lockouts_in_the_admin(admin_client_super, make_staff, settings):
+def test_login_lockout_superuser_sees_lockouts_in_the_admin(
+    admin_client_super, make_staff, settings
+):
     user = make_staff("Fulfilment")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt(Client(), user.username, "wrong")
@@ -81,7 +85,9 @@ def test_superuser_sees_lockouts_in_the_admin(admin_client_super, make_staff, se
     assert page.status_code == 200 and user.username in page.content.decode()
 
 
-def test_a_forged_forwarded_for_entry_does_not_escape_the_lockout(make_staff, settings):
+def test_login_lockout_forged_forwarded_for_entry_does_not_escape_it(
+    staff_password, make_staff, settings
+):
     make_staff("Fulfilment", username="alice")
     client = Client()
     for n in range(settings.AXES_FAILURE_LIMIT):
@@ -94,14 +100,14 @@ def test_a_forged_forwarded_for_entry_does_not_escape_the_lockout(make_staff, se
         )
     locked = client.post(
         LOGIN,
-        {"username": "alice", "password": PASSWORD},
+        {"username": "alice", "password": staff_password},
         REMOTE_ADDR=ROUTER,
         HTTP_X_FORWARDED_FOR="9.9.9.9, 192.0.2.50",
     )
     assert locked.status_code == 429
 
 
-def test_without_a_proxy_the_socket_address_counts(settings):
+def test_client_ip_without_a_proxy_is_the_socket_address(settings):
     from django.test import RequestFactory
 
     from backoffice.security import client_ip

@@ -1,3 +1,5 @@
+"""Roles are Django groups whose permissions follow backoffice.roles exactly."""
+
 from io import StringIO
 
 import pytest

@@ -1,61 +1,194 @@
-"""The settings module read with different environments, in isolation (runpy)."""
+"""The settings modules, each loaded with a controlled environment (runpy, or a subprocess).
 
+Loading a module again with another environment needs ``base`` to run again too: the
+helper takes it out of ``sys.modules`` for the duration of one test (monkeypatch puts the
+suite's own module back afterwards).
+"""
+
+import os
 import runpy
+import secrets
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-SETTINGS = Path(__file__).resolve().parents[1] / "settings.py"
+import backoffice.settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS_DIR = ROOT / "backoffice" / "settings"
+STRONG_KEY = "k3y-" + "x" * 60
 
 
-def load(monkeypatch, **env) -> dict:
-    for name in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ENVIRONMENT_NAME"):
-        monkeypatch.delenv(name, raising=False)
+def load(monkeypatch, module: str, **env: str) -> dict:
+    """Run ``backoffice.settings.<module>`` with exactly ``env`` as the environment."""
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS))
+    for name in ("base", module):
+        if f"backoffice.settings.{name}" in sys.modules:
+            monkeypatch.setattr(backoffice.settings, name, getattr(backoffice.settings, name))
+            monkeypatch.delitem(sys.modules, f"backoffice.settings.{name}")
+    return runpy.run_module(f"backoffice.settings.{module}")
 
 
-def test_settings_without_database_url_use_sqlite(monkeypatch):
-    settings = load(monkeypatch)
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """``manage.py`` in a fresh process with only PATH, HOME and ``env`` set."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# Production ------------------------------------------------------------------------------------
+
+
+def test_production_settings_refuse_a_missing_secret_key(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is not set"):
+        load(monkeypatch, "production")
+
+
+def test_production_settings_are_hardened(monkeypatch):
+    settings = load(
+        monkeypatch, "production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="shop.example.com"
+    )
+    assert settings["DEBUG"] is False
+    assert settings["SECRET_KEY"] == STRONG_KEY
+    assert settings["ALLOWED_HOSTS"] == ["shop.example.com"]
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SESSION_COOKIE_SECURE"] is True and settings["CSRF_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] and settings["CSRF_COOKIE_HTTPONLY"]
+    assert settings["SESSION_COOKIE_SAMESITE"] == settings["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert settings["SECURE_HSTS_SECONDS"] >= 31536000
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and settings["SECURE_HSTS_PRELOAD"]
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings["X_FRAME_OPTIONS"] == "DENY"
+    assert settings["SESSION_COOKIE_AGE"] == 8 * 3600
+    assert settings["AXES_FAILURE_LIMIT"] == 5
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert settings["ENVIRONMENT_NAME"] == "PRODUCTION"
+    assert settings["IMPORT_EXPORT_IMPORT_PERMISSION_CODE"] == "add"
+
+
+def test_production_settings_ignore_a_debug_variable(monkeypatch):
+    settings = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY, DEBUG="1")
+    assert settings["DEBUG"] is False
+
+
+def test_production_settings_without_a_proxy_trust_no_forwarded_header(monkeypatch):
+    settings = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY, BEHIND_PROXY="0")
+    assert "SECURE_PROXY_SSL_HEADER" not in settings
+    assert settings["SECURE_SSL_REDIRECT"] is True
+
+
+def test_manage_py_without_a_secret_key_prints_one_line_and_fails():
+    result = run_manage("check")  # production is manage.py's default
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: SECRET_KEY is not set.")
+    assert "backoffice.settings.development" in lines[0]
+
+
+def test_manage_py_check_deploy_passes_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="backoffice.example.com",
+        CSRF_TRUSTED_ORIGINS="https://backoffice.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+# Development -----------------------------------------------------------------------------------
+
+
+def test_development_settings_have_debug_and_plain_static(monkeypatch):
+    settings = load(monkeypatch, "development")
+    assert settings["DEBUG"] is True
+    assert settings["SECRET_KEY"].startswith("django-insecure-development")
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    assert settings["SECURE_SSL_REDIRECT"] is False
+    assert settings["SESSION_COOKIE_SECURE"] is False and settings["CSRF_COOKIE_SECURE"] is False
+    assert settings["SECURE_HSTS_SECONDS"] == 0
+    assert settings["ENVIRONMENT_NAME"] == "DEVELOPMENT"
+
+
+def test_development_settings_keep_a_given_secret_key_and_ignore_debug(monkeypatch):
+    settings = load(monkeypatch, "development", SECRET_KEY=STRONG_KEY, DEBUG="0")
+    assert settings["SECRET_KEY"] == STRONG_KEY
+    assert settings["DEBUG"] is True
+
+
+# Test ------------------------------------------------------------------------------------------
+
+
+def test_test_settings_are_plain_http_with_fast_hashing(monkeypatch):
+    settings = load(monkeypatch, "test")
+    assert settings["DEBUG"] is False
+    assert settings["SECRET_KEY"] and settings["ENVIRONMENT_NAME"] == "TEST"
+    assert settings["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    assert settings["SECURE_SSL_REDIRECT"] is False and settings["SECURE_HSTS_SECONDS"] == 0
+    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["DASHBOARD_CACHE_SECONDS"] == 0
+
+
+# Shared: the database ------------------------------------------------------------------------
+
+
+def test_settings_without_database_url_use_sqlite(monkeypatch, tmp_path):
+    settings = load(monkeypatch, "test")
     db = settings["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.sqlite3"
-    assert db["NAME"].endswith("db.sqlite3")
+    assert db["NAME"] == str(ROOT / "db.sqlite3")
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    other = load(monkeypatch, "test", SQLITE_PATH=str(tmp_path / "x.sqlite3"))
+    assert other["DATABASES"]["default"]["NAME"] == str(tmp_path / "x.sqlite3")
 
 
 def test_settings_with_postgres_url_use_psycopg_pool(monkeypatch):
-    settings = load(monkeypatch, DATABASE_URL="postgres://shop:secret@db.internal:5433/store")
+    settings = load(
+        monkeypatch,
+        "production",
+        SECRET_KEY=STRONG_KEY,
+        DATABASE_URL="postgres://shop:secret@db.internal:5433/store",
+        DB_POOL_MAX_SIZE="4",
+    )
     db = settings["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql"
-    assert (db["NAME"], db["USER"], db["HOST"], db["PORT"]) == (
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "store",
         "shop",
+        "secret",
         "db.internal",
         5433,
     )
-    assert db["CONN_MAX_AGE"] == 0
-    assert db["OPTIONS"]["pool"]["max_size"] == 16
+    assert db["CONN_MAX_AGE"] == 0  # the pool needs it
+    assert db["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
 
 
-def test_settings_refuse_missing_secret_key_in_production(monkeypatch):
-    monkeypatch.delitem(sys.modules, "pytest")  # as under gunicorn: not a test run
-    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
-        load(monkeypatch, DEBUG="0")
-
-
-def test_settings_production_are_hardened(monkeypatch):
-    monkeypatch.delitem(sys.modules, "pytest")  # as under gunicorn: not a test run
-    settings = load(monkeypatch, DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="shop.example.com")
-    assert settings["ALLOWED_HOSTS"] == ["shop.example.com"]
-    assert settings["SECURE_SSL_REDIRECT"] is True
-    assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
-    assert settings["SESSION_COOKIE_HTTPONLY"] and settings["CSRF_COOKIE_HTTPONLY"]
-    assert settings["SESSION_COOKIE_SAMESITE"] == settings["CSRF_COOKIE_SAMESITE"] == "Lax"
-    assert settings["SESSION_COOKIE_AGE"] == 8 * 3600
-    assert settings["AXES_FAILURE_LIMIT"] == 5
-    assert settings["SECURE_HSTS_SECONDS"] >= 31536000
-    assert settings["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
-    assert settings["ENVIRONMENT_NAME"] == "PRODUCTION"
+@pytest.mark.parametrize("path", sorted(SETTINGS_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_settings_modules_do_not_sniff_the_running_program(path):
+    source = path.read_text()
+    assert "sys.modules" not in source and "sys.argv" not in source

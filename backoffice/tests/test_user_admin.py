@@ -1,3 +1,5 @@
+"""Staff users and roles in the admin: lists, actions, history."""
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
@@ -48,7 +50,9 @@ def test_group_changelist_counts_members(admin_client_super, make_staff):
     assert rows["Fulfilment"] == 1 and rows["Read-only"] == 0
 
 
-def test_deactivate_and_activate_users_record_history(admin_client_super, superuser, make_staff):
+def test_user_deactivate_and_activate_actions_record_history(
+    admin_client_super, superuser, make_staff
+):
     user = make_staff("Fulfilment")
     response = run_action(admin_client_super, "deactivate_users", [user])
     assert "1 user deactivated." in messages_of(response)
@@ -62,14 +66,16 @@ def test_deactivate_and_activate_users_record_history(admin_client_super, superu
     assert user.is_active is True
 
 
-def test_deactivate_refuses_own_account(admin_client_super, superuser):
+def test_user_deactivate_action_refuses_own_account(admin_client_super, superuser):
     response = run_action(admin_client_super, "deactivate_users", [superuser])
     superuser.refresh_from_db()
     assert superuser.is_active is True
     assert "You cannot deactivate your own account." in messages_of(response)
 
 
-def test_add_to_role_asks_for_the_role_then_applies(admin_client_super, superuser, make_staff):
+def test_user_add_to_role_action_asks_for_the_role_then_applies(
+    admin_client_super, superuser, make_staff
+):
     user = make_staff(username="newbie")
     group = Group.objects.get(name="Customer support")
 
@@ -87,7 +93,9 @@ def test_add_to_role_asks_for_the_role_then_applies(admin_client_super, superuse
     assert not user.groups.exists()
 
 
-def test_add_to_role_without_role_shows_the_form_again(admin_client_super, make_staff):
+def test_user_add_to_role_action_without_a_role_shows_the_form_again(
+    admin_client_super, make_staff
+):
     user = make_staff(username="newbie")
     response = run_action(admin_client_super, "add_to_role", [user], apply=1, role="")
     assert response.status_code == 200

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from backoffice.admin.base import BackofficeAdmin
 from catalog.models import Category
 from catalog.resources import CategoryResource
+from foundation.admin.base import BackofficeAdmin
 
 
 @admin.register(Category)

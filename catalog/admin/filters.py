@@ -1,16 +1,10 @@
 """Changelist filters of the catalog."""
 
 from django.contrib import admin
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from catalog.models import StockState
-
-STOCK_STATE_QUERIES = {
-    StockState.OUT: Q(stock__lte=0),
-    StockState.LOW: Q(stock__gt=0, stock__lte=F("low_stock_threshold")),
-    StockState.IN: Q(stock__gt=F("low_stock_threshold")),
-}
+from catalog.models import STOCK_STATE_QUERIES, StockState
 
 
 class StockStateFilter(admin.SimpleListFilter):

@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 
-from backoffice.admin.base import ExportAdmin, ReadOnlyInlineMixin
 from catalog.models import StockMovement
 from catalog.resources import StockMovementResource
+from foundation.admin.base import ExportAdmin, ReadOnlyInlineMixin
 
 
 @admin.register(StockMovement)

@@ -10,9 +10,6 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from backoffice.admin.actions import action_with_form
-from backoffice.admin.base import BackofficeAdmin
-from backoffice.admin.search import words
 from catalog.admin.filters import StockStateFilter
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
 from catalog.admin.movements import StockMovementInline
@@ -25,6 +22,9 @@ from catalog.services import (
     products_set_active,
     stock_adjust,
 )
+from foundation.admin.actions import action_with_form
+from foundation.admin.base import BackofficeAdmin
+from foundation.search import words
 
 STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
 

@@ -1,14 +1,20 @@
+"""The product admin: list, filters, search, large lists, add/change pages, actions."""
+
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.admin.products import ProductAdmin
 from catalog.models import Product, StockMovement
 from catalog.services import stock_reconcile
 from catalog.tests.factories import ledger_total, make_category, make_product
+from foundation.admin import base
+from foundation.admin.paginator import CappedCountPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +91,106 @@ def test_product_changelist_query_count_does_not_grow_with_rows(admin_client_sup
     assert ten == fifty
 
 
+def test_product_changelist_search_words_across_name_and_category(admin_client_super):
+    shoes = make_category("Shoes", "shoes")
+    make_product("RUN-1", name="Red runner", category=shoes)
+    make_product("HAT-1", name="Red hat", category=make_category("Hats", "hats"))
+    assert listed(admin_client_super.get(CHANGELIST, {"q": "red shoes"})) == ["RUN-1"]
+
+
+def test_product_search_finds_what_djangos_default_search_found(rf, superuser):
+    shoes = make_category("Shoes", "shoes")
+    make_product("RUN-1", name="Red runner", category=shoes)
+    make_product("HAT-1", name="Red hat", category=make_category("Hats", "hats"))
+    request = rf.get("/")
+    request.user = superuser
+    model_admin = admin.site._registry[Product]
+    for term in ("red shoes", "run-1", "hat"):
+        ours, _ = model_admin.get_search_results(request, Product.objects.all(), term)
+        django, _ = admin.ModelAdmin.get_search_results(
+            model_admin, request, Product.objects.all(), term
+        )
+        assert set(ours) == set(django) and ours.exists(), term
+
+
+# Large lists: capped counts, keys-first pages, "select all" cap -----------------------------
+
+
+@pytest.fixture
+def five_products():
+    category = make_category()
+    return [make_product(f"P-{n}", category=category) for n in range(5)]
+
+
+def test_product_changelist_count_is_capped_and_shown_as_more_than(
+    admin_client_super, five_products, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "max_rows", 3)
+    response = admin_client_super.get(CHANGELIST, {"is_active__exact": 1})
+    paginator = response.context["cl"].paginator
+    assert (paginator.capped, paginator.count, paginator.display_count) == (True, 3, "more than 3")
+    assert "pages show the first 3" in response.content.decode()
+
+
+def test_product_changelist_count_below_the_cap_is_exact(admin_client_super, five_products):
+    response = admin_client_super.get(CHANGELIST)
+    assert response.context["cl"].paginator.display_count == "5"
+    assert response.context["cl"].result_count == 5
+
+
+def test_product_changelist_later_pages_load_by_keys_in_the_right_order(
+    admin_client_super, five_products, monkeypatch
+):
+    monkeypatch.setattr(ProductAdmin, "list_per_page", 2)
+    page = admin_client_super.get(CHANGELIST, {"p": 2})
+    assert [p.sku for p in page.context["cl"].result_list] == ["P-2", "P-3"]
+    last = admin_client_super.get(CHANGELIST, {"p": 3})
+    assert [p.sku for p in last.context["cl"].result_list] == ["P-4"]
+
+
+def test_product_changelist_later_pages_match_plain_slicing_in_every_order(
+    admin_client_super, monkeypatch
+):
+    """Keys-first pages show the same rows, in the same order, as OFFSET slicing."""
+    monkeypatch.setattr(ProductAdmin, "list_per_page", 10)
+    categories = [make_category() for _ in range(3)]
+    for n in range(27):  # ties in every column but the SKU
+        make_product(
+            f"S-{n:04d}",
+            category=categories[n % 3],
+            price=("5.00", "10.00", "20.00")[n % 3 // 2 + n % 2],
+            stock=(0, 3, 50)[n % 3],
+        )
+    for column in range(1, 9):
+        for sign in ("", "-"):
+            response = admin_client_super.get(CHANGELIST, {"o": f"{sign}{column}", "p": "2"})
+            cl = response.context["cl"]
+            shown = [p.pk for p in cl.result_list]
+            assert len(shown) == 10
+            assert shown == [p.pk for p in cl.queryset[10:20]], f"o={sign}{column}"
+
+
+@pytest.mark.parametrize("select_across", ["1", "on", "yes", "TRUE"])
+def test_product_action_select_all_refused_above_the_cap(
+    admin_client_super, five_products, monkeypatch, select_across
+):
+    monkeypatch.setattr(base, "MAX_ROWS", 3)
+    response = run_action(
+        admin_client_super, "deactivate_products", five_products[:1], select_across=select_across
+    )
+    assert any("at most 3 rows at once" in t for t in messages_of(response))
+    assert Product.objects.filter(is_active=True).count() == 5
+
+
+def test_product_action_select_all_allowed_below_the_cap(admin_client_super, five_products):
+    run_action(admin_client_super, "deactivate_products", five_products[:1], select_across="1")
+    assert Product.objects.filter(is_active=True).count() == 0
+
+
 # Add / change pages -------------------------------------------------------------------------
 
 
-def test_add_product_with_initial_stock_writes_ledger_row(admin_client_super, superuser):
+def test_product_add_with_initial_stock_writes_ledger_row(admin_client_super, superuser):
     category = make_category()
     response = admin_client_super.post(
         reverse("admin:catalog_product_add"),
@@ -112,7 +214,7 @@ def test_add_product_with_initial_stock_writes_ledger_row(admin_client_super, su
     assert product.history.get().history_user == superuser
 
 
-def test_change_page_shows_ledger_and_history_records_user(admin_client_super, superuser):
+def test_product_change_page_shows_ledger_and_history_records_user(admin_client_super, superuser):
     product = make_product("LEDGER-1", stock=4)
     url = reverse("admin:catalog_product_change", args=[product.pk])
     page = admin_client_super.get(url)
@@ -147,7 +249,7 @@ def test_change_page_shows_ledger_and_history_records_user(admin_client_super, s
 # Actions ------------------------------------------------------------------------------------
 
 
-def test_deactivate_and_activate_products_write_history(admin_client_super, superuser):
+def test_product_deactivate_and_activate_actions_write_history(admin_client_super, superuser):
     a, b = make_product(), make_product()
     response = run_action(admin_client_super, "deactivate_products", [a, b])
     assert "2 product(s) deactivated." in messages_of(response)
@@ -157,7 +259,7 @@ def test_deactivate_and_activate_products_write_history(admin_client_super, supe
     assert Product.objects.get(pk=a.pk).is_active is True
 
 
-def test_change_price_action_asks_then_changes_prices(admin_client_super, superuser):
+def test_product_change_price_action_asks_then_changes_prices(admin_client_super, superuser):
     a, b = make_product(price="10.00"), make_product(price="19.99")
     form = run_action(admin_client_super, "change_price", [a, b])
     assert b'name="percent"' in form.content
@@ -170,7 +272,7 @@ def test_change_price_action_asks_then_changes_prices(admin_client_super, superu
     assert a.history.latest().history_user == superuser
 
 
-def test_change_price_action_rejects_invalid_percent(admin_client_super):
+def test_product_change_price_action_rejects_invalid_percent(admin_client_super):
     product = make_product(price="10.00")
     response = run_action(admin_client_super, "change_price", [product], apply=1, percent="-100")
     assert (
@@ -180,7 +282,7 @@ def test_change_price_action_rejects_invalid_percent(admin_client_super):
     assert Product.objects.get(pk=product.pk).price == Decimal("10.00")
 
 
-def test_adjust_stock_action_writes_ledger_rows(admin_client_super, superuser):
+def test_product_adjust_stock_action_writes_ledger_rows(admin_client_super, superuser):
     a, b = make_product(stock=5), make_product(stock=1)
     response = run_action(
         admin_client_super,
@@ -198,7 +300,7 @@ def test_adjust_stock_action_writes_ledger_rows(admin_client_super, superuser):
     assert (move.reason, move.note, move.created_by) == ("count", "recount", superuser)
 
 
-def test_adjust_stock_action_refuses_going_below_zero_for_all(admin_client_super):
+def test_product_adjust_stock_action_below_zero_for_one_changes_none(admin_client_super):
     a, b = make_product(stock=5), make_product("SHORT-1", stock=1)
     response = run_action(
         admin_client_super, "adjust_stock", [a, b], apply=1, quantity=-2, reason="adjustment"
@@ -232,7 +334,7 @@ def test_product_actions_refused_for_roles_without_permission(client_for, make_s
     assert (product.is_active, product.price, product.stock) == (True, Decimal("10.00"), 5)
 
 
-def test_catalog_manager_can_run_every_product_action(client_for, make_staff):
+def test_product_actions_all_allowed_for_catalog_managers(client_for, make_staff):
     product = make_product(stock=5, price="10.00")
     client = client_for(make_staff("Catalog managers"))
     run_action(client, "adjust_stock", [product], apply=1, quantity=-5, reason="adjustment")
@@ -240,38 +342,3 @@ def test_catalog_manager_can_run_every_product_action(client_for, make_staff):
     run_action(client, "deactivate_products", [product])
     product.refresh_from_db()
     assert (product.is_active, product.price, product.stock) == (False, Decimal("15.00"), 0)
-
-
-# Ledger and categories ----------------------------------------------------------------------
-
-
-def test_stock_movement_admin_is_read_only_for_everybody(admin_client_super):
-    product = make_product(stock=2)
-    movement = product.movements.get()
-    assert (
-        admin_client_super.get(reverse("admin:catalog_stockmovement_changelist")).status_code == 200
-    )
-    assert admin_client_super.get(reverse("admin:catalog_stockmovement_add")).status_code == 403
-    url = reverse("admin:catalog_stockmovement_change", args=[movement.pk])
-    admin_client_super.post(url, {"quantity": 100, "balance": 100, "reason": "adjustment"})
-    delete = reverse("admin:catalog_stockmovement_delete", args=[movement.pk])
-    assert admin_client_super.post(delete, {"post": "yes"}).status_code == 403
-    movement.refresh_from_db()
-    assert movement.quantity == 2
-
-
-def test_stock_movement_admin_searches_sku_and_reference(admin_client_super):
-    product = make_product("FIND-ME", stock=2)
-    make_product("OTHER", stock=1)
-    url = reverse("admin:catalog_stockmovement_changelist")
-    response = admin_client_super.get(url, {"q": "FIND-ME"})
-    assert [m.product_id for m in response.context["cl"].result_list] == [product.pk]
-
-
-def test_category_changelist_counts_products(admin_client_super):
-    shoes = make_category("Shoes", "shoes")
-    make_product(category=shoes)
-    make_product(category=shoes)
-    response = admin_client_super.get(reverse("admin:catalog_category_changelist"))
-    counts = {c.name: c.product_count for c in response.context["cl"].result_list}
-    assert counts["Shoes"] == 2

@@ -1,3 +1,5 @@
+"""Product history: who changed what, and who may go back to an earlier version."""
+
 from decimal import Decimal
 
 import pytest
@@ -34,7 +36,7 @@ def product_with_two_versions():
     return product, first
 
 
-def test_read_only_user_can_view_history_but_not_revert(
+def test_product_history_read_only_user_sees_it_but_cannot_revert(
     client_for, make_staff, product_with_two_versions
 ):
     product, first = product_with_two_versions
@@ -50,7 +52,7 @@ def test_read_only_user_can_view_history_but_not_revert(
     assert product.history.count() == 2
 
 
-def test_catalog_manager_reverts_to_an_earlier_version(
+def test_product_history_revert_by_a_catalog_manager_keeps_the_stock(
     client_for, make_staff, product_with_two_versions
 ):
     product, first = product_with_two_versions

@@ -6,11 +6,11 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from unfold.admin import TabularInline
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
-from backoffice.admin.search import person_query
+from foundation.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
 from orders.admin.filters import CustomerCountryFilter, HasOrdersFilter
 from orders.models import HOLDS_STOCK, Customer, Order
 from orders.resources import CustomerResource
+from orders.search import person_query
 
 
 class CustomerOrderInline(ReadOnlyInlineMixin, TabularInline):

@@ -4,11 +4,18 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Sum
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product
+from catalog.services import InsufficientStock
 from orders.models import HOLDS_STOCK, Order, OrderStatus
-from orders.services import TransitionRefused, allowed_transitions, check_transition
+from orders.services import (
+    OrderInvalid,
+    TransitionRefused,
+    allowed_transitions,
+    check_discount,
+    check_transition,
+    order_held_stock,
+)
 
 
 class OrderForm(forms.ModelForm):
@@ -58,68 +65,60 @@ class OrderForm(forms.ModelForm):
 
 
 class OrderItemFormSet(forms.BaseInlineFormSet):
-    """Check the lines against the stock before anything is saved.
+    """Check the lines against the stock and the money rules before anything is saved.
 
-    This gives the staff member a form error on the line; the save itself checks again
-    under row locks (catalog.services.stock_adjust), for the rare race in between.
+    This gives the staff member a form error on the lines; the save itself checks again
+    under row locks (``orders.services.order_save``), for the rare race in between.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read before the order form applies its new values to the same instance.
+        self.lines_locked = self.instance.pk is not None and not self.instance.lines_editable
 
     def clean(self) -> None:
         super().clean()
-        if any(self.errors) or (self.instance.pk and not self.instance.lines_editable):
-            # Lines of a shipped (or later) order are read-only: nothing here can change.
+        if any(self.errors):
             return
-        lines = []
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or not data.get("product"):
-                continue
-            product = data["product"]
-            lines.append(
-                (getattr(product, "pk", product), data["quantity"] or 0, data.get("unit_price"))
-            )
-        products = Product.objects.in_bulk([pk for pk, _, _ in lines])
+        # The order form has applied its cleaned values (status, money) to the instance.
+        order = self.instance
+        if self.lines_locked:
+            # A shipped (or later) order: its lines are read-only and not in the form.
+            items = order.items.select_related("product")
+            lines = [(item.product, item.quantity, item.unit_price) for item in items]
+        else:
+            lines = [
+                (data["product"], data["quantity"] or 0, data.get("unit_price"))
+                for data in (getattr(form, "cleaned_data", None) for form in self.forms)
+                if data and not data.get("DELETE") and data.get("product")
+            ]
         wanted: dict[int, int] = defaultdict(int)
+        products: dict[int, Product] = {}
         subtotal = Decimal(0)
-        for pk, quantity, unit_price in lines:
-            wanted[pk] += quantity
-            subtotal += (unit_price if unit_price is not None else products[pk].price) * quantity
-        status = self.data.get("status") or self.instance.status
-        if status not in HOLDS_STOCK or not wanted:
-            self._check_discount(subtotal)
-            return
-        held = self._held_by_this_order()
+        for product, quantity, unit_price in lines:
+            products[product.pk] = product
+            wanted[product.pk] += quantity
+            subtotal += (unit_price if unit_price is not None else product.price) * quantity
         problems = []
-        for product in sorted((products[pk] for pk in wanted), key=lambda p: p.sku):
-            available = product.stock + held.get(product.pk, 0)
-            if wanted[product.pk] > available:
-                problems.append(
-                    f"Not enough stock for {product.sku} ({product.name}): "
-                    f"asked {wanted[product.pk]}, available {available}."
-                )
+        if order.status in HOLDS_STOCK and not self.lines_locked:
+            held = order_held_stock(order)
+            for product in sorted(products.values(), key=lambda p: p.sku):
+                available = product.stock + held.get(product.pk, 0)
+                if wanted[product.pk] > available:
+                    problems.append(
+                        str(
+                            InsufficientStock(
+                                product=product, asked=wanted[product.pk], available=available
+                            )
+                        )
+                    )
+        try:
+            check_discount(
+                subtotal=subtotal,
+                shipping=order.shipping_cost or Decimal(0),
+                discount=order.discount or Decimal(0),
+            )
+        except OrderInvalid as error:
+            problems.append(str(error))
         if problems:
             raise forms.ValidationError(problems)
-        self._check_discount(subtotal)
-
-    def _held_by_this_order(self) -> dict[int, int]:
-        if self.instance.pk is None:
-            return {}
-        rows = (
-            StockMovement.objects.filter(reference=self.instance.stock_reference)
-            .values("product_id")
-            .annotate(moved=Sum("quantity"))
-            .values_list("product_id", "moved")
-        )
-        return {product_id: -moved for product_id, moved in rows}
-
-    def _check_discount(self, subtotal: Decimal) -> None:
-        try:
-            shipping = Decimal(self.data.get("shipping_cost") or 0)
-            discount = Decimal(self.data.get("discount") or 0)
-        except ArithmeticError:
-            return  # the order form reports the bad number itself
-        if discount > subtotal + shipping:
-            raise forms.ValidationError(
-                f"The discount ({discount}) is larger than lines plus shipping "
-                f"({subtotal + shipping})."
-            )

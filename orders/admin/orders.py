@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,21 +19,21 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from backoffice.admin.base import HistoryExportAdmin
-from backoffice.admin.search import order_number_query, person_query
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
+from foundation.admin.base import HistoryExportAdmin
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.exporting import stream_order_lines_csv
 from orders.models import Customer, Order, OrderItem, OrderStatus
 from orders.resources import OrderLineResource
+from orders.search import order_number_query, person_query
 from orders.services import (
     TRANSITIONS,
+    OrderInvalid,
     TransitionRefused,
-    flush_order_changes,
-    order_changes_deferred,
-    order_fill_shipping,
+    order_delete,
+    order_save,
     order_transition,
 )
 
@@ -229,26 +230,36 @@ class OrderAdmin(HistoryExportAdmin):
             body,
         )
 
-    # Saving: stock moves once, at the end, for the final state -------------------------------
+    # Saving: through the one order-save path, which moves the stock once -------------------
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            with order_changes_deferred(user=request.user):
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except InsufficientStock as error:
-            # Raised under the row locks after the form's own check passed: another sale
-            # took the stock meanwhile. The transaction is rolled back; nothing is kept.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (InsufficientStock, OrderInvalid, TransitionRefused) as error:
+            # Raised under the row locks after the form's own checks passed: someone else
+            # took the stock or changed the order meanwhile. Nothing of the save is kept.
             self.message_user(request, f"{error} Nothing was saved.", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Order, form, change: bool) -> None:
-        if not change:
-            order_fill_shipping(obj)
-        super().save_model(request, obj, form, change)
+        pass  # nothing is written yet: the order is saved with its lines in save_related
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        flush_order_changes()
+        add, changed, removed = [], [], []
+        for formset in formsets:  # only the lines; save(commit=False) writes nothing
+            formset.save(commit=False)
+            add += formset.new_objects
+            changed += [line for line, _ in formset.changed_objects]
+            removed += formset.deleted_objects
+        order_save(order=form.instance, user=request.user, add=add, change=changed, remove=removed)
+
+    def delete_model(self, request: HttpRequest, obj: Order) -> None:
+        order_delete(order=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        with transaction.atomic():  # all of the selected orders, or none
+            for order in queryset.order_by("pk"):
+                order_delete(order=order, user=request.user)
 
     # Status transitions ----------------------------------------------------------------------
 

@@ -1,12 +1,10 @@
-"""Small builders for order tests. Orders are saved the way the app saves them."""
+"""Builders for order tests. Orders are written the way the app writes them (services)."""
 
 from itertools import count
 
-from django.db import transaction
-
-from catalog.models import Product
+from catalog.models import Product, StockMovement
 from orders.models import Customer, Order, OrderItem, OrderStatus
-from orders.services import flush_order_changes, order_changes_deferred
+from orders.services import order_save, order_transition
 
 _numbers = count(1)
 
@@ -22,22 +20,25 @@ def make_customer(email: str | None = None, **extra) -> Customer:
     )
 
 
-@transaction.atomic
 def make_order(
     lines: list[tuple[Product, int]],
     *,
     customer: Customer | None = None,
-    status: str = OrderStatus.PENDING,
     user=None,
     **extra,
 ) -> Order:
-    """Create an order with its lines as the admin does: stock moves once, at the end."""
-    with order_changes_deferred(user=user):
-        order = Order.objects.create(customer=customer or make_customer(), status=status, **extra)
-        for product, quantity in lines:
-            OrderItem.objects.create(order=order, product=product, quantity=quantity)
-        flush_order_changes()
+    """Create a pending order with its lines as the admin does: stock moves once."""
+    order = Order(customer=customer or make_customer(), status=OrderStatus.PENDING, **extra)
+    add = [OrderItem(product=product, quantity=quantity) for product, quantity in lines]
+    order_save(order=order, user=user, add=add)
     order.refresh_from_db()
+    return order
+
+
+def move_order(order: Order, *statuses: str, user) -> Order:
+    """Walk ``order`` through ``statuses`` with ``order_transition`` (``user`` may do each)."""
+    for status in statuses:
+        order = order_transition(order=order, to_status=status, user=user)
     return order
 
 
@@ -50,6 +51,58 @@ def held(order: Order) -> dict[str, int]:
 
 
 def order_movements(order: Order):
-    from catalog.models import StockMovement
-
     return StockMovement.objects.filter(reference=order.stock_reference).select_related("product")
+
+
+# POST data of the order admin ----------------------------------------------------------------
+
+
+def order_payload(customer, lines, *, order: Order | None = None, **fields) -> dict:
+    """POST data of the order form with its inline formset ("items").
+
+    ``lines``: dicts with ``product``, ``quantity`` and optionally ``unit_price``, ``id``
+    (an existing line) and ``delete``.
+    """
+    data = {
+        "customer": customer.pk,
+        "placed_at_0": "2026-11-20",
+        "placed_at_1": "10:00:00",
+        "shipping_cost": "0.00",
+        "discount": "0.00",
+        "notes": "",
+        "shipping_name": "",
+        "shipping_street": "",
+        "shipping_city": "",
+        "shipping_postal_code": "",
+        "shipping_country": "",
+        "items-TOTAL_FORMS": len(lines),
+        "items-INITIAL_FORMS": sum(1 for line in lines if line.get("id")),
+        "items-MIN_NUM_FORMS": 1,
+        "items-MAX_NUM_FORMS": 1000,
+    }
+    if order is not None:
+        data["status"] = order.status
+    for i, line in enumerate(lines):
+        data[f"items-{i}-product"] = line["product"].pk
+        data[f"items-{i}-quantity"] = line["quantity"]
+        data[f"items-{i}-unit_price"] = line.get("unit_price", "")
+        if line.get("id"):
+            data[f"items-{i}-id"] = line["id"]
+            data[f"items-{i}-order"] = order.pk
+        if line.get("delete"):
+            data[f"items-{i}-DELETE"] = "on"
+    data.update(fields)
+    return data
+
+
+def lines_of(order: Order) -> list[dict]:
+    """The order's current lines, as ``order_payload`` takes them."""
+    return [
+        {
+            "id": item.pk,
+            "product": item.product,
+            "quantity": item.quantity,
+            "unit_price": item.unit_price,
+        }
+        for item in order.items.order_by("pk")
+    ]

@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
-            raise CommandError("ensure_dev_login only runs with DEBUG=1 (local development).")
+            raise CommandError(
+                "ensure_dev_login only runs with the development settings "
+                "(DJANGO_SETTINGS_MODULE=backoffice.settings.development)."
+            )
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=USERNAME, defaults={"email": "admin@example.com"}

@@ -22,7 +22,7 @@ DEMO_STAFF = [
     ("demo-support", "Sara", "Support", CUSTOMER_SUPPORT),
     ("demo-readonly", "Rita", "Reader", READ_ONLY),
 ]
-DEMO_PASSWORD = "demo-password"  # demo-only accounts; see README "Demo data"
+DEMO_PASSWORD = "demo-password"  # demo-only accounts; see docs/deployment.md "Demo data"
 
 
 def _json_default(value):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from backoffice.sampledata import LedgerBuilder, Plan, StoreGenerator
 from catalog.models import Category, Product, StockMovement
-from orders.models import Customer, Order, OrderItem, OrderNumberSequence
+from orders.models import HOLDS_STOCK, Customer, Order, OrderItem, OrderNumberSequence
 
 SEED_SKU_PREFIX = "SEED-"
 SEED_EMAIL_DOMAIN = "seed.example.com"
@@ -142,7 +142,7 @@ class Command(BaseCommand):
         progress = Progress(out, "demand", plan.orders)
         demand: dict[int, int] = {}
         for order, lines in gen.orders(products, customers):
-            if order["status"] in ("pending", "paid", "shipped", "delivered"):
+            if order["status"] in HOLDS_STOCK:
                 for product, quantity in lines:
                     demand[product["pk"]] = demand.get(product["pk"], 0) + quantity
             progress.advance(1)

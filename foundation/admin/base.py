@@ -1,0 +1,154 @@
+"""Shared ModelAdmin bases: Unfold's look, simple-history's audit, import-export's files."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
+
+from foundation.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
+from foundation.resources import format_errors, unreadable_file_message
+
+
+class BaseAdmin(UnfoldModelAdmin):
+    """Unfold ModelAdmin with the project's list defaults."""
+
+    list_filter_submit = True  # Unfold's range and text filters only apply on submit
+    list_per_page = 50
+    warn_unsaved_form = True
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return KeysFirstChangeList
+
+    def response_action(self, request: HttpRequest, queryset):
+        # "Select all" names the capped count; never act on more rows than it says. Read
+        # select_across as Django's action form does: any value but "", "0", "false" is on.
+        select_across = forms.BooleanField(required=False).to_python(
+            request.POST.get("select_across")
+        )
+        if select_across and (queryset.order_by().values("pk")[: MAX_ROWS + 1].count() > MAX_ROWS):
+            messages.error(
+                request,
+                f"Actions apply to at most {MAX_ROWS:,} rows at once. "
+                "Narrow the list with filters or search first. Nothing was changed.",
+            )
+            return None
+        return super().response_action(request, queryset)
+
+
+class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
+    """An admin with a history page whose revert needs the change permission."""
+
+    # Reverting an object is an edit; admins that must never revert say so here.
+    history_revert_allowed = True
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        if not self.history_revert_allowed or not self.has_change_permission(request, obj):
+            return True
+        return super().revert_disabled(request, obj)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ) -> HttpResponse:
+        # simple-history lets anybody with the view permission POST a revert.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or self.revert_disabled(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class _ExportModelAdmin(ExportMixin, admin.ModelAdmin):
+    """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is."""
+
+    def get_export_resource_classes(self, request):
+        # The library's automatic resource would skip our formula escaping.
+        if not self.resource_classes:
+            raise ImproperlyConfigured(f"{type(self).__name__} must name its resource_classes.")
+        return super().get_export_resource_classes(request)
+
+
+class ExportAdmin(BaseAdmin, _ExportModelAdmin):
+    """Admin (without history) that exports the filtered changelist (view permission)."""
+
+    export_form_class = ExportForm
+    export_formats = [CSV, XLSX]
+
+
+class SizeLimitedImportForm(ImportForm):
+    """Unfold's import form, refusing files over IMPORT_MAX_FILE_SIZE before reading them."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.IMPORT_MAX_FILE_SIZE
+        if upload.size > limit:
+            raise ValidationError(
+                f"The file is {upload.size / 1_000_000:.1f} MB; imports are limited to "
+                f"{limit / 1_000_000:.1f} MB (setting IMPORT_MAX_FILE_SIZE). Split the file."
+            )
+        return upload
+
+
+class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
+    """History admin with import (add and change permission) and export (view permission)."""
+
+    import_form_class = SizeLimitedImportForm
+    export_form_class = ExportForm
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+
+    def add_data_read_fail_error_to_form(self, form, error) -> None:
+        form.add_error("import_file", unreadable_file_message(error))
+
+    def process_result(self, result, request: HttpRequest) -> HttpResponse:
+        # The confirm step imports the file again; if something changed since the preview
+        # (a category deleted, a SKU taken) it is rolled back, and must not say "finished".
+        if result.has_errors() or result.has_validation_errors():
+            for line in format_errors(result, limit=20):
+                messages.error(request, line)
+            messages.error(request, "Nothing was imported. Correct the file and import it again.")
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import both creates and updates rows, so it needs both permissions.
+        opts = self.opts
+        return all(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(op, opts)}")
+            for op in ("add", "change")
+        )
+
+
+class HistoryExportAdmin(HistoryAdmin, _ExportModelAdmin):
+    """History admin that exports (view permission) but never imports."""
+
+    export_form_class = ExportForm
+    export_formats = [CSV, XLSX]
+
+
+class ReadOnlyInlineMixin:
+    """An inline that only shows rows: nobody adds, changes or deletes through it."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
