@@ -9,11 +9,19 @@ PASSWORD = "a-long-test-password-1"
 
 
 def pytest_collection_modifyitems(config, items):
-    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    engine = settings.DATABASES["default"]["ENGINE"]
+    on_postgres = engine == "django.db.backends.postgresql"
+    on_server = on_postgres or engine == "django.db.backends.mysql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_server = pytest.mark.skip(reason="needs PostgreSQL or MariaDB (set DATABASE_URL)")
+    skip_mysql = pytest.mark.skip(reason="needs MySQL or MariaDB (set DATABASE_URL)")
     for item in items:
+        if "mysql" in item.keywords and engine != "django.db.backends.mysql":
+            item.add_marker(skip_mysql)
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(skip)
+            item.add_marker(skip_pg)
+        if "server_db" in item.keywords and not on_server:
+            item.add_marker(skip_server)
 
 
 @pytest.fixture
@@ -67,3 +75,19 @@ def admin_client_super(client, superuser):
     """A test client logged in as a superuser (the built-in admin_client uses auth.User)."""
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def previews_kept():
+    """Return a function counting import-preview entries in the cache (the database)."""
+    from django.db import connection
+
+    def count() -> int:
+        table = connection.ops.quote_name("backoffice_cache")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE cache_key LIKE %s", ["%import-preview:%"]
+            )
+            return cursor.fetchone()[0]
+
+    return count

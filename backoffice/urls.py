@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from backoffice.views import healthz
+from backoffice.views import healthz, media
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),
 ]

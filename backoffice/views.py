@@ -1,30 +1,58 @@
-"""Views outside the admin: the health check."""
+"""Views outside the admin: the health check, the login lockout page, stored pictures."""
 
+import os
+from pathlib import Path
+from uuid import uuid4
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer 200 when the database answers a query, 503 when it does not."""
+def _database_up() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+        return False
+    return True
+
+
+def _cache_up() -> bool:
+    key, value = "healthz", uuid4().hex
+    try:
+        cache.set(key, value, 30)
+        return cache.get(key) == value
+    except Exception:  # any backend's connection error (database, Redis)
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database and the cache answer, 503 when either does not."""
+    database, shared_cache = _database_up(), _cache_up()
+    up = database and shared_cache
+    return JsonResponse(
+        {
+            "status": "ok" if up else "unavailable",
+            "database": "up" if database else "down",
+            "cache": "up" if shared_cache else "down",
+        },
+        status=200 if up else 503,
+    )
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
     """django-axes' lockout response: a styled page that says what happened (HTTP 429)."""
-    from django.conf import settings
-    from django.contrib import admin
-    from django.shortcuts import render
-
     context = {
         **admin.site.each_context(request),
         "title": "Too many failed logins",
@@ -32,3 +60,31 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return render(request, "admin/backoffice/locked.html", context, status=429)
+
+
+MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+@never_cache
+@require_GET
+def media(request: HttpRequest, name: str) -> FileResponse:
+    """Serve a stored picture from the local media folder to signed-in staff.
+
+    Only used when files are on local disk (MEDIA_ROOT); with S3 storage the links point
+    at the bucket. Only the picture types the upload check writes are served.
+    """
+    if not (request.user.is_active and request.user.is_staff):
+        raise Http404
+    suffix = Path(name).suffix.lower()
+    if suffix not in MEDIA_TYPES or not isinstance(default_storage, FileSystemStorage):
+        raise Http404
+    try:
+        path = default_storage.path(name)
+    except SuspiciousFileOperation:
+        raise Http404 from None
+    if not os.path.isfile(path):
+        raise Http404
+    # FileResponse closes the file once it is sent.
+    response = FileResponse(default_storage.open(name, "rb"), content_type=MEDIA_TYPES[suffix])
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

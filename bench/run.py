@@ -22,6 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+MYSQL_SERVER = os.environ.get("BENCH_MYSQL", "mysql://root@127.0.0.1:3306")
+# The new-product import on every supported database, the same 20k-row file, fresh each run.
+VENDOR_URLS = {
+    "postgresql": f"{SERVER}/backoffice_bench_vendor",
+    "mysql": f"{MYSQL_SERVER}/backoffice_bench_vendor",
+    "sqlite": "",  # DATABASE_URL unset: SQLite, in the file below
+}
+VENDOR_SQLITE = ROOT / "bench" / "results" / "vendor.sqlite3"
 SIZES = {
     "small": {"categories": 20, "products": 1_000, "customers": 1_000, "orders": 1_000},
     "large": {"categories": 50, "products": 100_000, "customers": 100_000, "orders": 1_000_000},
@@ -36,6 +44,7 @@ PLAN = [
     ("export", "large"),
     ("add_order", "large"),
     ("race", "race"),
+    ("import_vendor", "vendors"),
 ]
 
 
@@ -108,12 +117,52 @@ def prepare(size: str, fresh: bool = False) -> None:
     print(f"[{size}] seeded in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def prepare_vendor(vendor: str) -> dict:
+    """A fresh, migrated database of ``vendor``; return the environment that selects it."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings.development"}
+    if vendor == "postgresql":
+        psql('DROP DATABASE IF EXISTS "backoffice_bench_vendor"')
+        psql('CREATE DATABASE "backoffice_bench_vendor"')
+    elif vendor == "mysql":
+        host = MYSQL_SERVER.split("@")[-1].split(":")[0]
+        subprocess.run(
+            ["mysql", "-h", host, "-uroot", "-e",
+             "DROP DATABASE IF EXISTS backoffice_bench_vendor; "
+             "CREATE DATABASE backoffice_bench_vendor CHARACTER SET utf8mb4"],
+            check=True,
+        )  # fmt: skip
+    else:
+        VENDOR_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+        VENDOR_SQLITE.unlink(missing_ok=True)
+        env["SQLITE_PATH"] = str(VENDOR_SQLITE)
+    if VENDOR_URLS[vendor]:
+        env["DATABASE_URL"] = VENDOR_URLS[vendor]
+    else:
+        env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
 def measure(group: str, size: str, repeat: int) -> list[dict]:
+    if group == "import_vendor":
+        results = []
+        for vendor in VENDOR_URLS:
+            results.extend(run_measure(group, repeat, prepare_vendor(vendor), vendor))
+        return results
     env = {
         **os.environ,
         "DATABASE_URL": url(size),
         "DJANGO_SETTINGS_MODULE": "backoffice.settings.development",
     }
+    return run_measure(group, repeat, env, size)
+
+
+def run_measure(group: str, repeat: int, env: dict, size: str) -> list[dict]:
     done = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "measure.py"), group, f"--repeat={repeat}"],
         env=env,
@@ -149,7 +198,7 @@ def table(results: list[dict]) -> str:
             notes.append(f"queries {r['queries']}")
         for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s", "peak_rss_mb",
                     "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
-                    "oversold_products", "reconcile_disagreements"):  # fmt: skip
+                    "oversold_products", "reconcile_disagreements", "target"):  # fmt: skip
             if key in r:
                 value = r[key]
                 notes.append(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
@@ -186,16 +235,13 @@ def main() -> None:
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
     plan = [(g, s) for g, s in PLAN if not args.groups or g in args.groups]
-    for size in sorted({s for _, s in plan}):
+    for size in sorted({s for _, s in plan} - {"vendors"}):
         prepare(size, fresh=size == "race")
     results = []
     for group, size in plan:
         print(f"measuring {group} on {size} …", flush=True)
-        repeat = (
-            1
-            if group == "race"
-            else (3 if group in ("imports", "export", "admin_import") else args.repeat)
-        )
+        heavy = ("imports", "export", "admin_import", "import_vendor")
+        repeat = 1 if group == "race" else (3 if group in heavy else args.repeat)
         results.extend(measure(group, size, repeat))
     report = table(results)
     print()

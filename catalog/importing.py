@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models.functions import Upper
 from django.utils import timezone
 from import_export.results import Result, RowResult
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product, StockMovement, sku_key
 from catalog.services import stock_record_opening, stock_set_bulk
 from foundation.bulk import bulk_insert, bulk_update_columns
+from foundation.history import CREATED, history_snapshot
 
 PREVIEW_ROWS = 50  # rows of each kind kept for the admin preview
 LOOKUP_CHUNK = 5000
@@ -38,6 +40,16 @@ DEFAULTS = {"description": "", "cost": None, "low_stock_threshold": 5}
 DB_COLUMN = {"category": "category_id"}
 
 
+def duplicate_sku_message(sku: str, first_row: int, first_sku: str) -> str:
+    """The error of a SKU given twice in one file (both import paths say it alike)."""
+    if first_sku == sku:
+        return f"'{sku}' appears twice in the file (first on row {first_row})."
+    return (
+        f"'{sku}' appears twice in the file (first on row {first_row} as '{first_sku}'; "
+        "SKUs ignore upper and lower case)."
+    )
+
+
 class ImportConflict(Exception):
     """Something the file relies on changed while it was being imported."""
 
@@ -47,8 +59,9 @@ class ImportPlan:
     new: list[dict] = field(default_factory=list)
     # (pk, values read, the file's values): compared again under the row lock when written
     changed: list[tuple[int, dict, dict]] = field(default_factory=list)
-    stock_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock (existing)
-    new_levels: dict[str, int] = field(default_factory=dict)  # sku -> stock of a new product
+    # sku_key -> wanted stock of an existing product, and of a new one
+    stock_levels: dict[str, int] = field(default_factory=dict)
+    new_levels: dict[str, int] = field(default_factory=dict)
 
 
 def import_products(resource, dataset, result: Result, *, user=None) -> Result:
@@ -67,13 +80,13 @@ def import_products(resource, dataset, result: Result, *, user=None) -> Result:
 def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
     headers = list(dataset.headers or [])
     fields = {f.column_name: f for f in resource.get_import_fields()}
-    present = [c for c in headers if c in fields]
+    present = [c for c in headers if c in fields and not fields[c].readonly]
     cleaned = _clean_rows(resource, dataset, headers, fields, present, result)
     if result.has_validation_errors() or result.has_errors():
         return result
     # Read without locks: most rows of a re-import change nothing. The rows that will be
     # written are locked and read again in _write_changes.
-    existing = _load_existing([row["sku"] for _, row in cleaned])
+    existing = _load_existing([sku_key(row["sku"]) for _, row in cleaned])
     plan = _plan(cleaned, existing, present, result)
     if result.has_validation_errors():
         return result
@@ -85,7 +98,7 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
     # Bind each column's cleaner once: this loop runs once per cell of the file.
     cleaners = [(headers.index(c), c, fields[c].widget.clean) for c in present]
     rows: list[tuple[int, dict]] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for number, values in enumerate(dataset, 1):
         row: dict = {}
         errors: dict[str, str] = {}
@@ -96,9 +109,9 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
                 errors[column] = str(error)
         sku = row.get("sku")
         if sku and "sku" not in errors:
-            first = seen.setdefault(sku, number)
-            if first != number:
-                errors["sku"] = f"'{sku}' appears twice in the file (first on row {first})."
+            first = seen.setdefault(sku_key(sku), (number, sku))
+            if first[0] != number:
+                errors["sku"] = duplicate_sku_message(sku, *first)
         if errors:
             raw = dict(zip(headers, values, strict=False))
             result.append_invalid_row(number, raw, ValidationError(errors))
@@ -109,19 +122,29 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
 
 
 def _load_existing(skus: list[str], *, lock: bool = False, pks: list[int] | None = None) -> dict:
-    """Existing products by SKU (or by pk), as plain values."""
+    """Existing products by SKU key (``skus`` are sku_key()s) or by pk, as plain values."""
     keys = pks if pks is not None else skus
     if connection.vendor == "postgresql":
         return _load_existing_pg(keys, by_pk=pks is not None, lock=lock)
     existing: dict[str, dict] = {}
-    lookup = "pk__in" if pks is not None else "sku__in"
+    if pks is not None:
+        lookup, products = "pk__in", Product.objects.all()
+    elif connection.vendor == "mysql":
+        # The column's case-insensitive collation compares as sku_key() does, by its index.
+        lookup, products = "sku__in", Product.objects.all()
+    else:
+        # Through the index on UPPER(sku) that the unique constraint made.
+        lookup, products = "sku_key__in", Product.objects.alias(sku_key=Upper("sku"))
     for start in range(0, len(keys), LOOKUP_CHUNK):
-        queryset = Product.objects.filter(**{lookup: keys[start : start + LOOKUP_CHUNK]})
+        queryset = products.filter(**{lookup: keys[start : start + LOOKUP_CHUNK]})
         if lock:
-            queryset = queryset.select_for_update(no_key=True)
+            # Only PostgreSQL has the weaker lock that lets orders reference the row.
+            queryset = queryset.select_for_update(
+                no_key=connection.features.has_select_for_no_key_update
+            )
         for values in queryset.order_by("pk").values("pk", *LOADED[1:]):
             values["category"] = values.pop("category_id")
-            existing[values["sku"]] = values
+            existing[sku_key(values["sku"])] = values
     return existing
 
 
@@ -138,7 +161,7 @@ def _load_existing_pg(keys: list, *, by_pk: bool, lock: bool) -> dict[str, dict]
     columns = ", ".join("id" if c == "pk" else c for c in loaded)
     sql = (
         f"SELECT {columns} FROM {Product._meta.db_table} "
-        f"WHERE {'id' if by_pk else 'sku'} = ANY(%s) ORDER BY id"
+        f"WHERE {'id' if by_pk else 'upper(sku)'} = ANY(%s) ORDER BY id"
         + (" FOR NO KEY UPDATE" if lock else "")
     )
     names = ["category" if c == "category_id" else c for c in loaded]
@@ -148,7 +171,7 @@ def _load_existing_pg(keys: list, *, by_pk: bool, lock: bool) -> dict[str, dict]
             cursor.execute(sql, [keys[start : start + 50_000]])
             for row in cursor.fetchall():
                 values = dict(zip(names, row, strict=True))
-                existing[values["sku"]] = values
+                existing[sku_key(values["sku"])] = values
     return existing
 
 
@@ -159,12 +182,13 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
         if "category" in row:
             row["category"] = category.pk
         wanted = row.pop("stock", None)
-        current = existing.get(row["sku"])
+        key = sku_key(row["sku"])
+        current = existing.get(key)
         if current is None:
             new = {**DEFAULTS, **row}
             plan.new.append(new)
             if wanted:
-                plan.new_levels[new["sku"]] = wanted
+                plan.new_levels[key] = wanted
             _sample(result, RowResult.IMPORT_TYPE_NEW, number, new, wanted)
             continue
         changes = {c: v for c, v in row.items() if c != "sku" and current[c] != v}
@@ -175,7 +199,7 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
         if changes:
             plan.changed.append((current["pk"], current, row))
         if stock_changes:
-            plan.stock_levels[row["sku"]] = wanted
+            plan.stock_levels[key] = wanted
         _sample(result, RowResult.IMPORT_TYPE_UPDATE, number, {**current, **changes}, wanted)
     return plan
 
@@ -213,7 +237,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         {v["pk"]: v for v in _load_existing([], lock=True, pks=to_lock).values()} if to_lock else {}
     )
     missing = set(to_lock) - fresh.keys()
-    gone = [sku for sku, values in existing.items() if values["pk"] in missing] if missing else []
+    gone = [v["sku"] for v in existing.values() if v["pk"] in missing] if missing else []
     if gone:
         raise ImportConflict(
             f"{len(gone)} product(s) were deleted while the file was being imported "
@@ -221,16 +245,15 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         )
     history: list[tuple[str, dict]] = []
     if plan.new:
-        for row, pk in zip(plan.new, _new_ids(len(plan.new)), strict=True):
-            row["pk"], row["created_at"], row["updated_at"] = pk, now, now
+        for row in plan.new:
+            row["created_at"], row["updated_at"] = now, now
         # New rows are invisible to everybody else until the commit: they are inserted
         # with their stock already set, and get their opening ledger row below.
-        bulk_insert(
-            Product,
-            ["id", *SAVED_COLUMNS, "stock"],
-            ((*_saved_values(r), plan.new_levels.get(r["sku"], 0)) for r in plan.new),
+        _insert_new(plan.new, plan.new_levels)
+        new_ids = [row["pk"] for row in plan.new]
+        history_snapshot(
+            Product, new_ids, history_type=CREATED, user=user, reason=reference, date=now
         )
-        history += [("+", row) for row in plan.new]
     if plan.changed:
         history += _write_changes(plan.changed, fresh, now)
     if history:
@@ -248,9 +271,8 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         )
     who = user if user_id else None
     if plan.new_levels:
-        pks = {row["sku"]: row["pk"] for row in plan.new}
         stock_record_opening(
-            levels={pks[sku]: level for sku, level in plan.new_levels.items()},
+            product_ids=new_ids,
             reason=StockMovement.Reason.IMPORT,
             reference=reference,
             user=who,
@@ -287,7 +309,7 @@ SAVED_COLUMNS = [
 
 def _saved_values(r: dict) -> tuple:
     return (
-        r["pk"],
+        r.get("pk"),
         r["sku"],
         r["name"],
         r["category"],
@@ -325,25 +347,34 @@ def _write_changes(changed: list[tuple[int, dict, dict]], fresh: dict, now) -> l
     return history
 
 
-def _new_ids(count: int) -> list[int]:
-    """Primary keys for new products, taken from the table's sequence (counted on SQLite)."""
+def _insert_new(rows: list[dict], levels: dict[str, int]) -> None:
+    """Insert new products (stock already at their level) and set each row's "pk"."""
     if connection.vendor == "postgresql":
+        # COPY cannot return ids: take them from the table's sequence first.
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Product._meta.db_table, count],
+                [Product._meta.db_table, len(rows)],
             )
-            return [row[0] for row in cursor.fetchall()]
-    # SQLite: one writer at a time (IMMEDIATE transactions), so the next ids are free; the
-    # AUTOINCREMENT counter remembers deleted ids, which must not be given out again.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT MAX(COALESCE((SELECT MAX(id) FROM catalog_product), 0), "
-            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'catalog_product'), 0))"
+            for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                row["pk"] = pk
+        bulk_insert(
+            Product,
+            ["id", *SAVED_COLUMNS, "stock"],
+            ((*_saved_values(r), levels.get(sku_key(r["sku"]), 0)) for r in rows),
         )
-        start = cursor.fetchone()[0] + 1
-        cursor.execute(
-            "UPDATE sqlite_sequence SET seq = %s WHERE name = 'catalog_product'",
-            [start + count - 1],
-        )
-    return list(range(start, start + count))
+        return
+    # Elsewhere the database numbers the rows (never reusing a deleted product's id); the
+    # ids are read back by SKU, through its unique index, a chunk at a time.
+    bulk_insert(
+        Product,
+        [*SAVED_COLUMNS, "stock"],
+        ((*_saved_values(r)[1:], levels.get(sku_key(r["sku"]), 0)) for r in rows),
+    )
+    ids: dict[str, int] = {}
+    skus = [r["sku"] for r in rows]
+    for start in range(0, len(skus), LOOKUP_CHUNK):
+        chunk = skus[start : start + LOOKUP_CHUNK]
+        ids.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
+    for row in rows:
+        row["pk"] = ids[row["sku"]]

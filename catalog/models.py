@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -33,6 +34,11 @@ class Category(models.Model):
                 raise ValidationError({"parent": "A category cannot be inside itself."})
             seen.add(node.pk)
             node = node.parent
+
+
+def sku_key(sku: str) -> str:
+    """Return the form in which SKUs are compared: CASE-1 and case-1 are the same SKU."""
+    return sku.upper()
 
 
 class StockState(models.TextChoices):
@@ -79,6 +85,16 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(cost__isnull=True) | Q(cost__gte=0), name="product_cost_gte_0"
             ),
+            # SKUs ignore case (sku_key): CASE-1 and case-1 are one product. MySQL and
+            # MariaDB have no expression indexes; there the column's case-insensitive
+            # collation gives the same rule.
+            models.UniqueConstraint(
+                Upper("sku"),
+                name="product_sku_upper_unique",
+                violation_error_message=(
+                    "A product with this SKU already exists (SKUs ignore upper and lower case)."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["is_active"], name="product_active_idx"),
@@ -116,6 +132,48 @@ class Product(models.Model):
         if self.stock <= self.low_stock_threshold:
             return StockState.LOW
         return StockState.IN
+
+
+class ProductImage(models.Model):
+    """A picture of a product. The one with the lowest position is the main picture.
+
+    Files are checked and written anew on upload (foundation.images) and removed from
+    storage when the picture or its product is deleted (catalog.receivers).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField("picture", max_length=255)
+    thumbnail = models.ImageField(max_length=255, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    alt_text = models.CharField(
+        "description", max_length=200, blank=True, help_text="What the picture shows, in words."
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        indexes = [models.Index(fields=["product", "position", "id"], name="image_product_idx")]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name.rsplit("/", 1)[-1]
+
+
+def main_thumbnail(product: str = "pk", file: str = "thumbnail") -> models.Subquery:
+    """A subquery: the thumbnail (or ``file``) of the main picture of ``product``."""
+    first = ProductImage.objects.filter(product=models.OuterRef(product))
+    return models.Subquery(first.order_by("position", "id").values(file)[:1])
+
+
+def with_main_thumbnail(products: models.QuerySet) -> models.QuerySet:
+    """Annotate each product with its main picture's thumbnail (``main_thumbnail``)."""
+    return products.annotate(main_thumbnail=main_thumbnail())
+
+
+def with_main_picture(products: models.QuerySet) -> models.QuerySet:
+    """Annotate each product with its main picture's file name (``main_picture``)."""
+    return products.annotate(main_picture=main_thumbnail(file="image"))
 
 
 class StockMovement(models.Model):

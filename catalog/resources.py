@@ -10,10 +10,18 @@ import psycopg
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from import_export import fields
+from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
 
-from catalog.importing import ImportConflict, import_products
-from catalog.models import Category, Product, StockMovement
+from catalog.importing import ImportConflict, duplicate_sku_message, import_products
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    StockMovement,
+    sku_key,
+    with_main_picture,
+)
 from catalog.services import stock_set_bulk
 from foundation.resources import (
     BooleanWidget,
@@ -52,6 +60,14 @@ class CategoryResource(StrictModelResource):
         clean_model_instances = True
 
 
+class SkuInstanceLoader(ModelInstanceLoader):
+    """Find the product of a row by its SKU, ignoring case (catalog.models.sku_key)."""
+
+    def get_instance(self, row):
+        sku = self.resource.fields["sku"].clean(row)
+        return self.get_queryset().filter(sku__iexact=sku).first()
+
+
 class ProductRowResource(StrictModelResource):
     """Products, imported row by row through django-import-export's own loop.
 
@@ -71,6 +87,8 @@ class ProductRowResource(StrictModelResource):
     low_stock_threshold = fields.Field(
         "low_stock_threshold", "low_stock_threshold", CountWidget(max_value=1_000_000)
     )
+    # Export only: the main picture's link. A file that carries it imports unchanged.
+    image_url = fields.Field(column_name="image_url", readonly=True)
 
     required_columns = ("sku", "name", "category", "price", "stock", "is_active")
 
@@ -86,14 +104,27 @@ class ProductRowResource(StrictModelResource):
             "description",
             "cost",
             "low_stock_threshold",
+            "image_url",
         )
         import_id_fields = ("sku",)
+        instance_loader_class = SkuInstanceLoader
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     def get_queryset(self):
-        return Product.objects.select_related("category").order_by("sku")
+        products = Product.objects.select_related("category").order_by("sku")
+        return with_main_picture(products)
+
+    def dehydrate_image_url(self, product: Product) -> str:
+        name = getattr(product, "main_picture", None)
+        return ProductImage._meta.get_field("image").storage.url(name) if name else ""
+
+    def import_key(self, values: list) -> tuple:
+        return (sku_key(str(values[0])),)
+
+    def duplicate_message(self, key: str, first_row: int, first_key: str) -> str:
+        return duplicate_sku_message(key, first_row, first_key)
 
     def before_import(self, dataset, **kwargs) -> None:
         super().before_import(dataset, **kwargs)
@@ -103,6 +134,8 @@ class ProductRowResource(StrictModelResource):
         self.user = kwargs.get("user")
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs) -> None:
+        if field.attribute == "sku" and instance.pk is not None:
+            return  # found ignoring case: the stored spelling stays
         if field.attribute == "stock":
             if field.column_name in row:
                 instance.wanted_stock = field.clean(row, **kwargs)

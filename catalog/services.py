@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product, ProductImage, StockMovement
 from foundation.bulk import bulk_insert
+from foundation.images import PreparedImage, prepare_image
 
 # Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK_SIZE = 900
@@ -197,24 +199,36 @@ def stock_set_bulk(
 
 def stock_record_opening(
     *,
-    levels: Mapping[int, int],
+    product_ids: Sequence[int],
     reason: str,
     reference: str,
     user=None,
+    chunk: int = 5000,
 ) -> int:
     """Write the opening ledger rows of products inserted in this transaction.
 
-    The caller inserted these products with their counters already at ``levels``; nobody
-    else can see them before the commit, so there is nothing to lock or recompute.
-    Returns the number of ledger rows written.
+    The caller inserted these products with their counters already at their opening level;
+    nobody else can see them before the commit, so there is nothing to lock or recompute.
+    The database copies each counter into its ledger row (INSERT … SELECT). Returns the
+    number of ledger rows written.
     """
-    now = timezone.now()
+    quote = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     user_id = getattr(user, "pk", None)
-    return _insert_movements(
-        (pk, level, level, reason, reference, "", user_id, now)
-        for pk, level in sorted(levels.items())
-        if level
-    )
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(product_ids), chunk):
+            keys = list(product_ids[start : start + chunk])
+            cursor.execute(
+                f"INSERT INTO {quote(StockMovement._meta.db_table)} "
+                f"({', '.join(map(quote, MOVEMENT_COLUMNS))}) "
+                f"SELECT id, stock, stock, %s, %s, '', %s, %s "
+                f"FROM {quote(Product._meta.db_table)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(keys))}) AND stock > 0",
+                [reason, reference, user_id, now, *keys],
+            )
+            written += cursor.rowcount
+    return written
 
 
 MOVEMENT_COLUMNS = [
@@ -322,3 +336,68 @@ def products_change_price(*, products: QuerySet[Product], percent: Decimal) -> i
         product.save(update_fields=["price", "updated_at"])
         changed += 1
     return changed
+
+
+# Pictures --------------------------------------------------------------------------------
+
+
+def product_image_prepare(upload) -> PreparedImage:
+    """Check an uploaded picture and write it anew (``ImageRefused`` says what is wrong)."""
+    return prepare_image(
+        upload,
+        max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
+        max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
+        folder="products",
+    )
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, prepared: PreparedImage, alt_text: str = "", position=None, user=None
+) -> ProductImage:
+    """Store a prepared picture as the product's last (or ``position``-th) picture."""
+    if position is None:
+        last = product.images.order_by("-position").values_list("position", flat=True).first()
+        position = 0 if last is None else last + 1
+    image = ProductImage.objects.create(
+        product=product,
+        image=prepared.image,
+        thumbnail=prepared.thumbnail,
+        width=prepared.width,
+        height=prepared.height,
+        alt_text=alt_text,
+        position=position,
+    )
+    _record_product_change(product, f"Picture added: {image}", user)
+    return image
+
+
+@transaction.atomic
+def product_image_update(
+    *, image: ProductImage, prepared: PreparedImage | None = None, user=None, **fields
+) -> ProductImage:
+    """Change a picture's description or position, or replace its file."""
+    for name, value in fields.items():
+        setattr(image, name, value)
+    if prepared is not None:  # the old files go once this commits (catalog.receivers)
+        image.image, image.thumbnail = prepared.image, prepared.thumbnail
+        image.width, image.height = prepared.width, prepared.height
+    image.save()
+    _record_product_change(image.product, f"Picture changed: {image}", user)
+    return image
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage, user=None) -> None:
+    """Delete a picture; its files are removed once this commits (catalog.receivers)."""
+    product = image.product
+    image.delete()
+    _record_product_change(product, f"Picture removed: {image}", user)
+
+
+def _record_product_change(product: Product, reason: str, user) -> None:
+    """Write a history row of ``product`` that says what changed around it."""
+    product._change_reason = reason
+    if getattr(user, "is_authenticated", False):
+        product._history_user = user
+    product.save(update_fields=["updated_at"])

@@ -208,7 +208,7 @@ class StrictModelResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, SlugForeignKeyWidget):
                 field.widget.reset()
-        self._seen_keys: dict[tuple, int] = {}
+        self._seen_keys: dict[tuple, tuple[int, str]] = {}
         headers = [_text(h).lstrip("\ufeff") for h in (dataset.headers or [])]
         if not headers and not len(dataset):
             raise FileProblem("The file is empty.")
@@ -250,14 +250,19 @@ class StrictModelResource(resources.ModelResource):
                 values.append(field.clean(row))
             except ValueError as error:
                 raise ValidationError({field.column_name: str(error)}) from None
-        key = tuple(str(value) for value in values)
+        shown = ", ".join(str(value) for value in values)
         number = kwargs.get("row_number")
-        first = self._seen_keys.setdefault(key, number)
+        first, first_shown = self._seen_keys.setdefault(self.import_key(values), (number, shown))
         if first != number:
             column = self.get_import_id_fields()[0]
-            raise ValidationError(
-                {column: f"'{', '.join(key)}' appears twice in the file (first on row {first})."}
-            )
+            raise ValidationError({column: self.duplicate_message(shown, first, first_shown)})
+
+    def import_key(self, values: list) -> tuple:
+        """The form in which two rows' keys are compared to find a key given twice."""
+        return tuple(str(value) for value in values)
+
+    def duplicate_message(self, key: str, first_row: int, first_key: str) -> str:
+        return f"'{key}' appears twice in the file (first on row {first_row})."
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

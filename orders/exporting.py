@@ -51,6 +51,15 @@ class TimestampText(Func):
             compiler, connection, template="strftime('%%Y-%%m-%%d %%H:%%M:%%S', %(expressions)s)"
         )
 
+    def as_mysql(self, compiler, connection, **extra):
+        # Django keeps datetimes in UTC on MySQL/MariaDB (no time-zone tables needed). The
+        # driver formats parameters with %, so each % of the format is written twice.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="DATE_FORMAT(%(expressions)s, '%%%%Y-%%%%m-%%%%d %%%%H:%%%%i:%%%%s')",
+        )
+
 
 def _safe(expression) -> Case:
     return Case(

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product, StockMovement, main_thumbnail
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter country code, e.g. DE or FR.")
 
@@ -195,6 +195,11 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return (self.unit_price or Decimal(0)) * self.quantity
+
+
+def with_product_thumbnail(lines: models.QuerySet) -> models.QuerySet:
+    """Annotate each line with its product's main picture thumbnail (``product_thumbnail``)."""
+    return lines.annotate(product_thumbnail=main_thumbnail("product_id"))
 
 
 def order_stock_reference(number: str) -> str:

@@ -62,12 +62,29 @@ class OrderInvalid(ValueError):
 
 
 def order_next_number() -> str:
-    """Take the next order number. Numbers are never reused, even if an order is deleted."""
-    with transaction.atomic():
-        sequence, _ = OrderNumberSequence.objects.select_for_update().get_or_create(pk=1)
-        sequence.last_value += 1
-        sequence.save(update_fields=["last_value"])
-    return format_order_number(sequence.last_value)
+    """Take the next order number. Numbers are never reused, even if an order is deleted.
+
+    One statement inserts the counter row or increments it (an upsert), and its row lock
+    lasts until the caller's transaction ends: concurrent orders take numbers one after
+    the other, even the very first ones on an empty table (where a read-then-insert would
+    collide or, on InnoDB, deadlock).
+    """
+    table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
+    if connection.vendor == "mysql":
+        upsert = (
+            f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
+            "ON DUPLICATE KEY UPDATE last_value = last_value + 1"
+        )
+    else:  # PostgreSQL and SQLite
+        upsert = (
+            f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
+            f"ON CONFLICT (id) DO UPDATE SET last_value = {table}.last_value + 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(upsert)
+        cursor.execute(f"SELECT last_value FROM {table} WHERE id = 1")
+        (value,) = cursor.fetchone()
+    return format_order_number(value)
 
 
 def order_fill_shipping(order: Order) -> None:

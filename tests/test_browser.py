@@ -223,3 +223,54 @@ def test_staff_day_in_a_real_browser(browser, live_server, shop, staff_password,
         assert page.locator("a[href*='/transition/']").count() == 0, path
         assert page.locator("a[href$='/delete/']").count() == 0, path
     r.close()
+
+
+def test_product_picture_upload_shows_in_the_list_the_picker_and_the_order(
+    browser, live_server, shop, staff_password, tmp_path, settings
+):
+    from catalog.models import ProductImage
+    from catalog.tests.factories import picture_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    picture = tmp_path / "runner.jpg"
+    picture.write_bytes(picture_bytes("JPEG", (400, 300)))
+    runner = Product.objects.get(sku="RUN-1")
+    s = Session(browser, live_server, "boss", staff_password, "pictures")
+
+    s.go(f"/admin/catalog/product/{runner.pk}/change/")
+    s.page.get_by_text(re.compile(r"Add another picture", re.I)).first.click()
+    s.page.set_input_files("input[name='images-0-image']", str(picture))
+    s.page.fill("input[name='images-0-alt_text']", "Runner, side view")
+    s.shot("picture-chosen")
+    s.page.locator("input[name=_continue], button[name=_continue]").first.click()
+    s.page.wait_for_load_state("networkidle")
+    s.shot("picture-saved")
+    image = ProductImage.objects.get(product=runner)
+    assert image.alt_text == "Runner, side view" and image.width == 400
+
+    def shown(selector: str) -> bool:
+        locator = s.page.locator(selector).first
+        locator.wait_for()
+        return locator.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    s.go("/admin/catalog/product/")
+    s.shot("list-with-thumbnail")
+    assert shown(f"img[src='{image.thumbnail.url}']")
+
+    s.go("/admin/orders/order/add/")
+    choose_autocomplete(s.page, "customer", "ada@shop.test")
+    s.page.locator("select[name='items-0-product'] + .select2 .select2-selection").click()
+    s.page.locator(".select2-container--open .select2-search__field").fill("RUN")
+    option = s.page.locator(".select2-results__option--highlighted", has_text="RUN-1").first
+    option.wait_for()
+    s.shot("picker-with-thumbnail")
+    assert option.locator("img.product-pick-thumb").evaluate("img => img.naturalWidth > 0")
+    assert "50.00" in option.inner_text() and "10 in stock" in option.inner_text()
+    s.page.keyboard.press("Enter")
+    s.page.fill("input[name='items-0-quantity']", "1")
+    s.page.locator("input[name=_continue], button[name=_continue]").first.click()
+    s.page.wait_for_load_state("networkidle")
+    s.shot("order-line-with-thumbnail")
+    assert Order.objects.get().items.get().product == runner
+    assert shown(f".field-display_thumbnail img[src='{image.thumbnail.url}']")
+    s.close()

@@ -1,7 +1,8 @@
-"""Two gunicorn processes on two loopback ports, one PostgreSQL database.
+"""Two gunicorn processes on two loopback ports, one database server (PostgreSQL or MariaDB).
 
 A session made through one works through the other, and an import previewed through one
 is confirmed through the other: nothing lives in one process's memory or temp folder.
+With REDIS_URL set (CI runs it once so), the cache and the sessions are in Redis.
 """
 
 import http.cookiejar
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
+from django.db import connection
 
 from catalog.models import Product
 from catalog.tests.factories import make_category
@@ -33,12 +36,13 @@ def free_port() -> int:
 
 
 def database_url() -> str:
+    """The test database, as a URL the servers' settings read."""
     db = settings.DATABASES["default"]
+    scheme, port = ("mysql", 3306) if db["ENGINE"].endswith("mysql") else ("postgres", 5432)
     user = urllib.parse.quote(db["USER"] or "")
     password = f":{urllib.parse.quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    host = db["HOST"] or "127.0.0.1"
+    return f"{scheme}://{user}{password}@{host}:{db['PORT'] or port}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -147,9 +151,11 @@ def hidden(html: str, name: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_share_sessions_and_import_files(two_servers, make_staff, staff_password):
+def test_two_processes_share_sessions_and_import_files(
+    two_servers, make_staff, staff_password, previews_kept
+):
     one, two = two_servers
     merch = make_staff("Catalog managers", username="merch")
     # The servers run the development settings, whose hashers are base's (the suite uses MD5).
@@ -185,6 +191,13 @@ def test_two_processes_share_sessions_and_import_files(two_servers, make_staff, 
     )
     assert status == 200 and "1 rows: 1 new" in preview
     assert not Product.objects.filter(sku="MP-1").exists()
+    # The preview waits in the shared cache: Redis when REDIS_URL is set, else the database.
+    name = hidden(preview, "import_file_name")
+    assert cache.get(f"import-preview:{name}") is not None
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        assert "backoffice_cache" not in connection.introspection.table_names()
+    else:
+        assert previews_kept() == 2  # manifest and one chunk, in the cache table
 
     fields = {
         "csrfmiddlewaretoken": csrf(preview),

@@ -224,6 +224,8 @@ def probe_product_add(c, w):
             "low_stock_threshold": 5,
             "is_active": "on",
             "initial_stock": 0,
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
             "movements-TOTAL_FORMS": 0,
             "movements-INITIAL_FORMS": 0,
         },
@@ -240,6 +242,8 @@ def product_payload(w, **changes):
         "price": "10.00",
         "low_stock_threshold": 5,
         "is_active": "on",
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
         "movements-TOTAL_FORMS": moves,
         "movements-INITIAL_FORMS": moves,
     }

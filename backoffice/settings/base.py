@@ -123,6 +123,23 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", 16),
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+        # MySQL/MariaDB: persistent connections (mysqlclient has no pool), checked before
+        # reuse; utf8mb4 for every character; strict mode so bad data is an error, never
+        # silently truncated; READ COMMITTED like PostgreSQL (fewer gap-lock deadlocks).
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+                "isolation_level": "read committed",
+            }
+        )
+        DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        # No expression indexes here: the case-insensitive collation of Product.sku gives
+        # the rule that the UPPER(sku) constraint gives elsewhere (SKUs ignore case).
+        SILENCED_SYSTEM_CHECKS = ["models.W044"]
 else:
     DATABASES = {
         "default": {
@@ -161,6 +178,21 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# With REDIS_URL the cache is Redis (redis-py with the hiredis parser) and sessions are
+# written through it to the database (cached_db). Every key carries CACHE_KEY_PREFIX, so
+# one Redis database can be shared; nothing here ever calls cache.clear() (on Redis it
+# would empty the whole database, other applications' keys included).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "backoffice"),
+            "TIMEOUT": 60 * 60 * 6,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -175,6 +207,28 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Product pictures on S3-compatible object storage when a bucket is named, so that every
+# web server sees the same files; the credentials come from the usual variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), read by boto3 itself.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Pictures are private to the bucket: links are signed and expire.
+            "default_acl": None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True),
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),
+            "file_overwrite": False,
+        },
+    }
+# Uploaded pictures: at most this many bytes, and this many pixels (checked before decoding).
+PRODUCT_IMAGE_MAX_BYTES = env_int("PRODUCT_IMAGE_MAX_BYTES", 8 * 1024 * 1024)
+PRODUCT_IMAGE_MAX_PIXELS = env_int("PRODUCT_IMAGE_MAX_PIXELS", 40_000_000)
 
 # The dashboard's figures are computed at most once per this many seconds per role.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
@@ -243,7 +297,10 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Preview and confirm may reach different processes: keep the file in the shared cache.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "foundation.previews.PreviewStorage"
+# How long an import preview waits for its confirm, and how many one user may keep.
+IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 60 * 60)
+IMPORT_PREVIEWS_PER_USER = env_int("IMPORT_PREVIEWS_PER_USER", 3)
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False  # we escape formulae ourselves (prefix ')
 
 UNFOLD = {

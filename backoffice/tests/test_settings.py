@@ -6,6 +6,7 @@ suite's own module back afterwards).
 """
 
 import os
+import re
 import runpy
 import secrets
 import subprocess
@@ -186,6 +187,64 @@ def test_settings_with_postgres_url_use_psycopg_pool(monkeypatch):
     )
     assert db["CONN_MAX_AGE"] == 0  # the pool needs it
     assert db["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+
+
+def test_settings_with_mysql_url_use_persistent_checked_connections(monkeypatch):
+    settings = load(
+        monkeypatch,
+        "production",
+        SECRET_KEY=STRONG_KEY,
+        DATABASE_URL="mysql://shop:secret@db.internal:3306/store",
+    )
+    db = settings["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.mysql"
+    assert (db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert db["OPTIONS"]["charset"] == "utf8mb4"
+    assert db["OPTIONS"]["isolation_level"] == "read committed"
+    assert "STRICT_TRANS_TABLES" in db["OPTIONS"]["init_command"]
+    assert settings["SILENCED_SYSTEM_CHECKS"] == ["models.W044"]
+
+
+def test_settings_with_redis_url_use_redis_for_cache_and_sessions(monkeypatch):
+    plain = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY)
+    assert plain["CACHES"]["default"]["BACKEND"].endswith("DatabaseCache")
+    assert plain.get("SESSION_ENGINE", "django.contrib.sessions.backends.db").endswith(".db")
+    settings = load(
+        monkeypatch, "production", SECRET_KEY=STRONG_KEY, REDIS_URL="redis://cache:6379/2"
+    )
+    cache = settings["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert (cache["LOCATION"], cache["KEY_PREFIX"]) == ("redis://cache:6379/2", "backoffice")
+    assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_settings_with_a_bucket_store_pictures_on_s3(monkeypatch):
+    plain = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY)
+    assert plain["STORAGES"]["default"]["BACKEND"].endswith("FileSystemStorage")
+    settings = load(
+        monkeypatch,
+        "production",
+        SECRET_KEY=STRONG_KEY,
+        AWS_STORAGE_BUCKET_NAME="shop-pictures",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+    )
+    storage = settings["STORAGES"]["default"]
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["bucket_name"] == "shop-pictures"
+    assert storage["OPTIONS"]["endpoint_url"] == "https://s3.example.net"
+    assert storage["OPTIONS"]["querystring_auth"] is True
+
+
+def test_no_code_of_the_project_empties_the_whole_cache():
+    # On Redis, cache.clear() flushes the whole database, other applications' keys too.
+    call = re.compile(r"^[^#\n]*\bcache\.clear\(", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("backoffice", "catalog", "foundation", "orders", "tests")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "test_settings.py" and call.search(path.read_text())
+    ]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("path", sorted(SETTINGS_DIR.glob("*.py")), ids=lambda p: p.name)

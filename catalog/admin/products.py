@@ -1,8 +1,13 @@
 """Products in the admin: list, filters, actions, ledger and history."""
 
+import operator
+from functools import reduce
+
 from django.contrib import admin, messages
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from unfold.contrib.filters.admin import (
     RangeDateFilter,
     RangeNumericFilter,
@@ -12,8 +17,17 @@ from unfold.decorators import display
 
 from catalog.admin.filters import StockStateFilter
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
+from catalog.admin.images import ProductImageInline, save_image_formset, thumbnail_html
 from catalog.admin.movements import StockMovementInline
-from catalog.models import Category, Product, StockMovement, StockState
+from catalog.admin.picker import ProductPickerView
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    StockMovement,
+    StockState,
+    with_main_thumbnail,
+)
 from catalog.resources import ProductResource
 from catalog.services import (
     InsufficientStock,
@@ -24,7 +38,7 @@ from catalog.services import (
 )
 from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
-from foundation.search import words
+from foundation.search import text_query, words
 
 STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
 
@@ -36,6 +50,7 @@ class ProductAdmin(BackofficeAdmin):
     # Imports write one history row per product; an admin LogEntry per row would double that.
     skip_admin_log = True
     list_display = [
+        "display_thumbnail",
         "sku",
         "name",
         "category",
@@ -58,26 +73,43 @@ class ProductAdmin(BackofficeAdmin):
     ordering = ["sku"]
     readonly_fields = ["stock", "created_at", "updated_at"]
     autocomplete_fields = ["category"]
-    inlines = [StockMovementInline]
+    inlines = [ProductImageInline, StockMovementInline]
     actions = ["activate_products", "deactivate_products", "change_price", "adjust_stock"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
-        return super().get_queryset(request).select_related("category")
+        return with_main_thumbnail(super().get_queryset(request).select_related("category"))
+
+    @admin.display(description="")
+    def display_thumbnail(self, obj: Product) -> str:
+        return thumbnail_html(obj.main_thumbnail, obj.name, size=40)
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         # Like Django's search (every word must match a SKU start, the name or the category),
-        # but categories are few: their matching ids are looked up first, so the products
-        # table is searched through its own indexes only.
+        # but categories are few: the ones any word names are read first, in one query, so
+        # the products table is searched through its own indexes only.
+        terms = words(search_term)
+        if not terms:
+            return queryset, False
+        named = Q()
+        for word in terms:
+            named |= Q(name__icontains=word)
+        categories = list(Category.objects.filter(named).values_list("pk", "name"))
         query = Q()
-        for word in words(search_term):
-            categories = list(
-                Category.objects.filter(name__icontains=word).values_list("pk", flat=True)
-            )
-            any_field = Q(sku__istartswith=word) | Q(name__icontains=word)
-            if categories:
-                any_field |= Q(category_id__in=categories)
-            query &= any_field
-        return (queryset.filter(query) if query else queryset), False
+        for word in terms:
+            alternatives = [Q(sku__istartswith=word), text_query("name", word, fulltext=True)]
+            matching = [pk for pk, name in categories if word.casefold() in name.casefold()]
+            if matching:
+                alternatives.append(Q(category_id__in=matching))
+            if connection.vendor == "mysql":
+                # MySQL cannot use a FULLTEXT index inside an OR with other conditions:
+                # each alternative is read through its own index, and the keys united.
+                keys = set()
+                for alternative in alternatives:
+                    keys.update(Product.objects.filter(alternative).values_list("pk", flat=True))
+                query &= Q(pk__in=keys)
+            else:  # PostgreSQL combines the pattern and trigram indexes by itself
+                query &= reduce(operator.or_, alternatives)
+        return queryset.filter(query), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Product | None = None):
         main = ["sku", "name", "category", "description", "is_active"]
@@ -154,6 +186,19 @@ class ProductAdmin(BackofficeAdmin):
         return request.user.has_perm("catalog.adjust_stock")
 
     # Hooks -------------------------------------------------------------------------------
+
+    def get_urls(self):
+        picker = ProductPickerView.as_view(admin_site=self.admin_site)
+        return [
+            path("picker/", self.admin_site.admin_view(picker), name="catalog_product_picker"),
+            *super().get_urls(),
+        ]
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is ProductImage:
+            save_image_formset(request, formset)
+            return
+        super().save_formset(request, form, formset, change)
 
     def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from foundation.pg_indexes import create, create_trigram, drop
+from foundation.vendor_indexes import create, create_trigram, drop
 
 PATTERN = [
     "CREATE INDEX IF NOT EXISTS product_sku_upper_idx "

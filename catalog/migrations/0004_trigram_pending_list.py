@@ -3,7 +3,7 @@ rebuilding GIN pages row by row: an import of 100k products spends ~20% less tim
 
 from django.db import migrations
 
-from foundation.pg_indexes import create
+from foundation.vendor_indexes import create
 
 INDEXES = ["product_name_trgm_idx"]
 

@@ -38,3 +38,32 @@ def make_product(
 
 def ledger_total(product: Product) -> int:
     return sum(product.movements.values_list("quantity", flat=True))
+
+
+def picture_bytes(kind: str = "PNG", size: tuple[int, int] = (64, 48), **save) -> bytes:
+    """A small real picture, encoded as ``kind`` (PNG, JPEG or WEBP)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, kind, **save)
+    return buffer.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares ``width`` x ``height`` pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + chunk(b"IEND", b"")
+    )

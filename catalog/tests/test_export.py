@@ -32,6 +32,7 @@ def test_product_export_uses_category_slug_and_all_columns(categories):
         "description": "",
         "cost": "3.00",
         "low_stock_threshold": "5",
+        "image_url": "",
     }
 
 

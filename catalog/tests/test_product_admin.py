@@ -91,6 +91,7 @@ def test_product_changelist_query_count_does_not_grow_with_rows(admin_client_sup
     assert ten == fifty
 
 
+@pytest.mark.django_db(transaction=True)  # committed: see the next test
 def test_product_changelist_search_words_across_name_and_category(admin_client_super):
     shoes = make_category("Shoes", "shoes")
     make_product("RUN-1", name="Red runner", category=shoes)
@@ -98,6 +99,8 @@ def test_product_changelist_search_words_across_name_and_category(admin_client_s
     assert listed(admin_client_super.get(CHANGELIST, {"q": "red shoes"})) == ["RUN-1"]
 
 
+# Committed data: MariaDB's FULLTEXT index sees rows only once their transaction commits.
+@pytest.mark.django_db(transaction=True)
 def test_product_search_finds_what_djangos_default_search_found(rf, superuser):
     shoes = make_category("Shoes", "shoes")
     make_product("RUN-1", name="Red runner", category=shoes)
@@ -111,6 +114,23 @@ def test_product_search_finds_what_djangos_default_search_found(rf, superuser):
             model_admin, request, Product.objects.all(), term
         )
         assert set(ours) == set(django) and ours.exists(), term
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_product_name_search_uses_the_fulltext_index_on_mysql(rf, superuser):
+    make_product("RUN-1", name="Red runner")
+    request = rf.get("/")
+    request.user = superuser
+    model_admin = admin.site._registry[Product]
+    with CaptureQueriesContext(connection) as queries:
+        found, _ = model_admin.get_search_results(request, Product.objects.all(), "runn")
+        assert [p.sku for p in found] == ["RUN-1"]  # a word start, through the index
+    [match] = [q["sql"] for q in queries if "MATCH (" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {match}")
+        plans = cursor.fetchall()
+    assert any("product_name_ft" in str(plan) for plan in plans), plans
 
 
 # Large lists: capped counts, keys-first pages, "select all" cap -----------------------------
@@ -202,6 +222,8 @@ def test_product_add_with_initial_stock_writes_ledger_row(admin_client_super, su
             "low_stock_threshold": 5,
             "is_active": "on",
             "initial_stock": 8,
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
             "movements-TOTAL_FORMS": 0,
             "movements-INITIAL_FORMS": 0,
         },
@@ -229,6 +251,8 @@ def test_product_change_page_shows_ledger_and_history_records_user(admin_client_
             "price": "11.00",
             "low_stock_threshold": 5,
             "is_active": "on",
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
             "movements-TOTAL_FORMS": 1,
             "movements-INITIAL_FORMS": 1,
         },

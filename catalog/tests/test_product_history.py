@@ -22,6 +22,8 @@ def revert_payload(product, record) -> dict:
         "price": str(record.price),
         "low_stock_threshold": record.low_stock_threshold,
         "is_active": "on",
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
         "movements-TOTAL_FORMS": 0,
         "movements-INITIAL_FORMS": 0,
     }

@@ -319,6 +319,76 @@ def test_product_import_bulk_and_row_paths_accept_and_refuse_the_same_values(row
     assert outcomes["ProductRowResource"] == outcomes["ProductResource"]
 
 
+# SKUs ignore case, on every database ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource_class", [ProductResource, ProductRowResource])
+def test_product_import_same_sku_in_two_cases_in_one_file_is_a_row_error(
+    resource_class, superuser, categories
+):
+    before = snapshot()
+    dataset = tablib.Dataset(
+        ("CASE-1", "Upper", "shoes", "1.00", "1", "1"),
+        ("case-1", "Lower", "shoes", "1.00", "1", "1"),
+        headers=HEADERS,
+    )
+    result = resource_class().import_data(dataset, dry_run=False, user=superuser)
+    assert not result.has_errors()
+    [invalid] = result.invalid_rows
+    assert invalid.number == 2
+    assert invalid.error.message_dict == {
+        "sku": [
+            "'case-1' appears twice in the file (first on row 1 as 'CASE-1'; "
+            "SKUs ignore upper and lower case)."
+        ]
+    }
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("resource_class", [ProductResource, ProductRowResource])
+def test_product_import_sku_in_another_case_updates_the_existing_product(
+    resource_class, superuser, categories
+):
+    existing = make_product("case-2", name="Old name", category=categories[0], stock=1)
+    dataset = tablib.Dataset(("CASE-2", "New name", "shoes", "2.00", "6", "1"), headers=HEADERS)
+    result = resource_class().import_data(dataset, dry_run=False, user=superuser)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert (result.totals["new"], result.totals["update"]) == (0, 1)
+    product = Product.objects.get()
+    assert product.pk == existing.pk
+    assert (product.sku, product.name, product.stock) == ("case-2", "New name", 6)  # spelling kept
+    assert stock_reconcile() == []
+
+
+def test_product_add_form_refuses_a_sku_that_differs_only_in_case(admin_client_super, categories):
+    make_product("CASE-3", category=categories[0])
+    response = admin_client_super.post(
+        reverse("admin:catalog_product_add"),
+        {
+            "sku": "case-3",
+            "name": "Twin",
+            "category": categories[0].pk,
+            "price": "1.00",
+            "low_stock_threshold": 5,
+            "is_active": "on",
+            "initial_stock": 0,
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
+            "movements-TOTAL_FORMS": 0,
+            "movements-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors)
+    assert Product.objects.count() == 1
+
+
+def test_product_sku_in_another_case_is_refused_by_the_database_too(categories):
+    make_product("CASE-4", category=categories[0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(sku="case-4", name="Twin", category=categories[0], price=1)
+
+
 # Edge cases ----------------------------------------------------------------------------------
 
 
@@ -432,6 +502,43 @@ def test_product_import_admin_confirm_after_a_category_was_deleted_imports_nothi
     assert not Product.objects.exists()
 
 
+def test_product_import_admin_refused_preview_keeps_nothing(
+    admin_client_super, categories, previews_kept
+):
+    preview = upload(admin_client_super, f"{HEADER}\nBAD-1,Bad,nowhere,1.00,1,1\n")
+    assert preview.status_code == 200 and "confirm_form" not in preview.context
+    assert previews_kept() == 0
+
+
+def test_product_import_admin_confirm_removes_the_preview_and_runs_once(
+    admin_client_super, categories, previews_kept
+):
+    preview = upload(admin_client_super, f"{HEADER}\nONCE-1,Once,shoes,1.00,4,1\n")
+    assert previews_kept() == 2  # its manifest, and one chunk
+    first = confirm(admin_client_super, preview, follow=True)
+    assert previews_kept() == 0
+    assert Product.objects.get(sku="ONCE-1").stock == 4
+    second = confirm(admin_client_super, preview, follow=True)  # a double click
+    messages = [str(m) for m in second.context["messages"]]
+    assert any("expired or was already imported" in m for m in messages)
+    assert second.redirect_chain[-1][0] == reverse("admin:catalog_product_import")
+    assert StockMovement.objects.filter(product__sku="ONCE-1").count() == 1
+    assert first.status_code == 200
+
+
+def test_product_import_admin_confirm_of_an_unknown_preview_says_it_expired(
+    admin_client_super, categories
+):
+    response = admin_client_super.post(
+        reverse("admin:catalog_product_process_import"),
+        {"import_file_name": "nonexistent", "original_file_name": "x.csv", "format": 0},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("expired or was already imported" in str(m) for m in response.context["messages"])
+    assert not Product.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["Fulfilment", "Customer support", "Read-only"])
 def test_product_import_admin_refused_without_add_and_change(
     client_for, make_staff, role, categories
@@ -462,7 +569,7 @@ def test_product_import_admin_allowed_for_catalog_managers(client_for, make_staf
 # Races with other writers (PostgreSQL: real row locks, one connection per thread) -----------
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_product_import_category_deleted_meanwhile_is_a_reported_error(superuser, monkeypatch):
     make_category("Shoes", "shoes")
@@ -486,7 +593,7 @@ def test_product_import_category_deleted_meanwhile_is_a_reported_error(superuser
     assert not Product.objects.filter(sku="NEW").exists()
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_product_import_product_deleted_meanwhile_is_a_reported_error(superuser, monkeypatch):
     shoes = make_category("Shoes", "shoes")
@@ -510,7 +617,7 @@ def test_product_import_product_deleted_meanwhile_is_a_reported_error(superuser,
     assert not Product.objects.filter(sku="OLD").exists()
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_product_import_and_a_sale_at_once_never_deadlock(superuser, monkeypatch):
     shoes = make_category("Shoes", "shoes")

@@ -168,7 +168,7 @@ def test_stock_reconcile_lists_counters_that_disagree_with_the_ledger():
 THREADS = 10
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_stock_adjust_concurrent_threads_lose_no_update():
     product = make_product(stock=6)

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -15,6 +15,7 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from foundation.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
+from foundation.previews import PreviewExpired, PreviewStorage, preview_owner, saved_preview
 from foundation.resources import format_errors, unreadable_file_message
 
 
@@ -109,6 +110,58 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
 
     def add_data_read_fail_error_to_form(self, form, error) -> None:
         form.add_error("import_file", unreadable_file_message(error))
+
+    # The file between preview and confirm (foundation.previews) ------------------------
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        owner = preview_owner.set(request.user.pk)
+        saved = saved_preview.set(None)
+        try:
+            response = super().import_action(request, **kwargs)
+            name = saved_preview.get()
+        finally:
+            preview_owner.reset(owner)
+            saved_preview.reset(saved)
+        if name and "confirm_form" not in (getattr(response, "context_data", None) or {}):
+            PreviewStorage(name=name).remove()  # a refused preview keeps nothing
+        return response
+
+    def write_to_tmp_storage(self, import_file, input_format) -> PreviewStorage:
+        # The library joins the upload's chunks with +=, copying the file once per chunk.
+        storage = PreviewStorage(read_mode=input_format.get_read_mode())
+        storage.save(b"".join(import_file.chunks()))
+        return storage
+
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        """Import the previewed file for good: only once, and only while it is kept."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        import_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            messages.error(request, "The confirmation was incomplete. Nothing was imported.")
+            return HttpResponseRedirect(import_url)
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+            encoding=self.from_encoding
+        )
+        storage = PreviewStorage(name=confirm_form.cleaned_data["import_file_name"])
+        try:
+            data = storage.claim()  # a second click finds nothing
+        except PreviewExpired as expired:
+            messages.error(request, str(expired))
+            return HttpResponseRedirect(import_url)
+        finally:
+            storage.remove()
+        try:
+            dataset = input_format.create_dataset(data)
+        except Exception as error:  # the preview read it; only a changed format lands here
+            messages.error(request, f"{unreadable_file_message(error)} Nothing was imported.")
+            return HttpResponseRedirect(import_url)
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
 
     def process_result(self, result, request: HttpRequest) -> HttpResponse:
         # The confirm step imports the file again; if something changed since the preview

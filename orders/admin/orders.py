@@ -19,13 +19,15 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from catalog.admin.images import thumbnail_html
+from catalog.admin.picker import ProductPickerWidget
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from foundation.admin.base import HistoryExportAdmin
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.exporting import stream_order_lines_csv
-from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
 from orders.resources import OrderLineResource
 from orders.search import order_number_query, person_query
 from orders.services import (
@@ -58,15 +60,24 @@ TRANSITION_ACTIONS = {
 class OrderItemInline(TabularInline):
     model = OrderItem
     formset = OrderItemFormSet
-    fields = ["product", "quantity", "unit_price", "display_line_total"]
-    readonly_fields = ["display_line_total"]
+    fields = ["display_thumbnail", "product", "quantity", "unit_price", "display_line_total"]
+    readonly_fields = ["display_thumbnail", "display_line_total"]
     autocomplete_fields = ["product"]
     extra = 0
     min_num = 1
     verbose_name_plural = "Lines"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
-        return super().get_queryset(request).select_related("product")
+        return with_product_thumbnail(super().get_queryset(request).select_related("product"))
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "product":  # the picker shows picture, price and stock
+            kwargs["widget"] = ProductPickerWidget(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="")
+    def display_thumbnail(self, obj: OrderItem) -> str:
+        return thumbnail_html(getattr(obj, "product_thumbnail", None), obj.product.name, 40)
 
     @admin.display(description="Line total")
     def display_line_total(self, obj: OrderItem) -> str:

@@ -9,7 +9,7 @@ from django.db import connections, transaction
 from catalog.models import Product, StockMovement
 from catalog.services import InsufficientStock, stock_adjust, stock_reconcile
 from catalog.tests.factories import make_product
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import Order, OrderItem, OrderNumberSequence, OrderStatus
 from orders.services import (
     order_delete,
     order_save,
@@ -266,7 +266,7 @@ def test_order_stock_reconcile_is_empty_when_every_order_agrees(superuser):
 THREADS = 8
 
 
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_order_save_concurrent_orders_sell_exactly_the_available_units():
     # Two products, locked in opposite line order by half the threads: no deadlock either.
@@ -302,3 +302,39 @@ def test_order_save_concurrent_orders_sell_exactly_the_available_units():
     assert Product.objects.get(pk=tee.pk).stock == 95
     assert Order.objects.count() == 5
     assert stock_reconcile() == [] and order_stock_reconcile() == []
+
+
+@pytest.mark.server_db
+@pytest.mark.django_db(transaction=True)
+def test_order_save_first_orders_on_an_empty_number_table_all_get_numbers():
+    # A flushed database has no order-number row; the first orders create it at once.
+    OrderNumberSequence.objects.all().delete()
+    mug = make_product("MUG", stock=100)
+    customers = [make_customer() for _ in range(THREADS)]
+    start = threading.Barrier(THREADS)
+    numbers: list[str] = []
+    errors: list[Exception] = []
+    lock = threading.Lock()
+
+    def place(n: int) -> None:
+        try:
+            start.wait()
+            try:
+                order = make_order([(mug, 1)], customer=customers[n])
+                with lock:
+                    numbers.append(order.number)
+            except Exception as error:  # a duplicate key or a deadlock would land here
+                with lock:
+                    errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=place, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(numbers) == [f"ORD-{n:06d}" for n in range(1, THREADS + 1)]
+    assert OrderNumberSequence.objects.get().last_value == THREADS
