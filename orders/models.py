@@ -128,8 +128,11 @@ class Order(models.Model):
     notes = models.TextField(blank=True)
     placed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every write of orders.services: a form or an API client that read an
+    # older version is refused instead of overwriting what changed since (ETag on the API).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["total", "item_count", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["total", "item_count", "updated_at", "version"])
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -143,6 +146,8 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(shipping_cost__gte=0), name="order_shipping_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="order_discount_gte_0"),
+            # The discount can never exceed lines plus shipping (orders.services.check_discount).
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_gte_0"),
         ]
         indexes = [
             models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),

@@ -61,6 +61,17 @@ class OrderInvalid(ValueError):
     """An order that breaks a rule of its own (money, locked lines, a line gone)."""
 
 
+class OrderChanged(OrderInvalid):
+    """The order changed since the version the caller read (a stale form, an old ETag)."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            f"{order.number} was changed by someone else since you opened it (it is now "
+            f"{order.get_status_display()}). Nothing was saved; reload the order to see "
+            "the change."
+        )
+
+
 def order_next_number() -> str:
     """Take the next order number. Numbers are never reused, even if an order is deleted.
 
@@ -155,14 +166,16 @@ def order_save(
     add: Sequence[OrderItem] = (),
     change: Sequence[OrderItem] = (),
     remove: Sequence[OrderItem] = (),
+    expected_version: int | None = None,
 ) -> Order:
     """Save ``order`` with its line changes; the receivers then move its stock once.
 
     ``add``: new lines; ``change``: existing lines with new values (on both, a blank
     ``unit_price`` is the product's current price); ``remove``: existing lines to delete.
     The status may only move along the workflow from what the locked row holds now, as
-    ``user``'s role allows. Raises ``TransitionRefused``, ``OrderInvalid`` or
-    ``InsufficientStock``; then nothing of the save is kept.
+    ``user``'s role allows; with ``expected_version`` (what a form or client read), an
+    order changed since is refused (``OrderChanged``). Raises ``TransitionRefused``,
+    ``OrderInvalid`` or ``InsufficientStock``; then nothing of the save is kept.
     """
     created = order.pk is None
     with order_writes():
@@ -178,6 +191,9 @@ def order_save(
             lines: dict[int, OrderItem] = {}
         else:
             current = _lock(order)
+            if expected_version is not None and current.version != expected_version:
+                raise OrderChanged(current)
+            order.version = current.version + 1
             if order.status != current.status:
                 check_transition(order=current, to_status=order.status, user=user)
             if (add or change or remove) and not current.lines_editable:
@@ -231,17 +247,22 @@ def _write_lines(order: Order, *, user, add, change, remove) -> None:
 
 
 @transaction.atomic
-def order_transition(*, order: Order, to_status: str, user) -> Order:
+def order_transition(
+    *, order: Order, to_status: str, user, expected_version: int | None = None
+) -> Order:
     """Move ``order`` to ``to_status`` if the workflow and ``user``'s role allow it.
 
     Cancelling or returning gives the stock back (through the receivers of order_saved).
     """
     with order_writes():
         locked = _lock(order)
+        if expected_version is not None and locked.version != expected_version:
+            raise OrderChanged(locked)
         check_transition(order=locked, to_status=to_status, user=user)
         locked.status = to_status
+        locked.version += 1
         locked._history_user = user
-        locked.save(update_fields=["status", "updated_at"])
+        locked.save(update_fields=["status", "version", "updated_at"])
         order_saved.send(sender=Order, order=locked, user=user, created=False)
     return locked
 

@@ -9,6 +9,7 @@ from catalog.models import Product
 from catalog.services import InsufficientStock
 from orders.models import HOLDS_STOCK, Order, OrderStatus
 from orders.services import (
+    OrderChanged,
     OrderInvalid,
     TransitionRefused,
     allowed_transitions,
@@ -20,6 +21,9 @@ from orders.services import (
 
 class OrderForm(forms.ModelForm):
     user = None  # set by OrderAdmin.get_form: transitions depend on the user's role
+    # The version the page was opened at: a form saved after someone else changed the order
+    # is refused, here and again under the row lock (orders.services.order_save).
+    read_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Order
@@ -39,6 +43,8 @@ class OrderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["read_version"].initial = self.instance.version
         status = self.fields.get("status")
         if status is not None and self.instance.pk is not None and self.user is not None:
             # Offer only what this user may do next; clean_status checks again on POST.
@@ -49,6 +55,13 @@ class OrderForm(forms.ModelForm):
                 f"{self.instance.number}: from {self.instance.get_status_display()} this "
                 f"order can only be set to: {labels}."
             )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        read = cleaned.get("read_version")
+        if self.instance.pk is not None and read is not None and read != self.instance.version:
+            raise forms.ValidationError(str(OrderChanged(self.instance)))
+        return cleaned
 
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]

@@ -159,7 +159,7 @@ class OrderAdmin(HistoryExportAdmin):
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
 
     fieldsets = [
-        (None, {"fields": ["number", "customer", "status", "placed_at", "notes"]}),
+        (None, {"fields": ["number", "customer", "status", "placed_at", "notes", "read_version"]}),
         (
             "Shipping address",
             {
@@ -262,7 +262,14 @@ class OrderAdmin(HistoryExportAdmin):
             add += formset.new_objects
             changed += [line for line, _ in formset.changed_objects]
             removed += formset.deleted_objects
-        order_save(order=form.instance, user=request.user, add=add, change=changed, remove=removed)
+        order_save(
+            order=form.instance,
+            user=request.user,
+            add=add,
+            change=changed,
+            remove=removed,
+            expected_version=form.cleaned_data.get("read_version"),
+        )
 
     def delete_model(self, request: HttpRequest, obj: Order) -> None:
         order_delete(order=obj, user=request.user)

@@ -82,6 +82,7 @@ def order_payload(customer, lines, *, order: Order | None = None, **fields) -> d
     }
     if order is not None:
         data["status"] = order.status
+        data["read_version"] = order.version  # what the page carries: the version read
     for i, line in enumerate(lines):
         data[f"items-{i}-product"] = line["product"].pk
         data[f"items-{i}-quantity"] = line["quantity"]

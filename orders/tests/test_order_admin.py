@@ -3,15 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Product, StockMovement
 from catalog.services import stock_adjust, stock_reconcile
 from catalog.tests.factories import make_product
-from orders.admin.forms import OrderItemFormSet
+from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import order_save, order_stock_reconcile
 from orders.tests.factories import (
@@ -101,6 +102,7 @@ def test_order_change_quantity_and_product_swap_move_only_differences(
     lines[0]["quantity"] = 5
     admin_client_super.post(change_url(order), order_payload(order.customer, lines, order=order))
     assert stock(mug) == 5
+    order.refresh_from_db()  # the page opened again, at the new version
     lines[0]["product"] = tee
     lines[0]["quantity"] = 1
     lines[0]["unit_price"] = ""  # blank: the new product's price
@@ -224,12 +226,88 @@ def test_order_change_line_removed_meanwhile_gives_message_and_keeps_nothing(
     )
     assert response.status_code == 200
     assert any(
-        "removed by someone else meanwhile" in m and "Nothing was saved." in m
+        "was changed by someone else" in m and "Nothing was saved" in m
         for m in messages_of(response)
     )
     # The whole request was one transaction: the other removal made inside it is gone too.
     assert OrderItem.objects.get(pk=lines[0]["id"]).quantity == 2
     assert (stock(mug), stock(tee)) == (8, 4) and ledger_in_balance()
+
+
+# Stale forms: someone else changed the order after the page was opened -----------------
+
+
+@pytest.mark.parametrize(
+    ("before", "meanwhile"),
+    [
+        ([], [OrderStatus.CANCELLED]),  # support cancels while another edits the notes
+        ([OrderStatus.PAID], [OrderStatus.SHIPPED]),  # fulfilment ships a paid order
+    ],
+)
+def test_order_change_stale_form_cannot_undo_a_status_change(
+    client_for, make_staff, superuser, products, before, meanwhile
+):
+    mug, _ = products
+    order = move_order(make_order([(mug, 2)]), *before, user=superuser)
+    editor = client_for(make_staff("Customer support"))
+    page = editor.get(change_url(order))  # opened now: carries this version
+    assert page.context["adminform"].form["read_version"].value() == order.version
+    move_order(Order.objects.get(pk=order.pk), *meanwhile, user=superuser)
+    after_change = (Order.objects.get(pk=order.pk).status, stock(mug), Order.history.count())
+
+    response = editor.post(
+        change_url(order), order_payload(order.customer, lines_of(order), order=order, notes="x")
+    )
+    assert response.status_code == 200
+    assert "was changed by someone else since you opened it" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    current = Order.objects.get(pk=order.pk)
+    assert (current.status, stock(mug), Order.history.count()) == after_change
+    assert current.notes == ""
+
+
+def test_order_change_race_lost_under_the_lock_is_a_message_not_a_save(
+    admin_client_super, superuser, products, monkeypatch
+):
+    # The form's own check passed (the cancel came between validation and save): the
+    # service refuses under the row lock, and the page says so.
+    mug, _ = products
+    order = make_order([(mug, 2)])
+    move_order(Order.objects.get(pk=order.pk), OrderStatus.CANCELLED, user=superuser)
+    monkeypatch.setattr(OrderForm, "clean", forms.ModelForm.clean)
+    payload = order_payload(order.customer, lines_of(order), order=order, notes="x")
+    payload["status"] = "cancelled"  # what the page shows now; only the version is old
+    response = admin_client_super.post(change_url(order), payload, follow=True)
+    assert any("was changed by someone else" in m for m in messages_of(response))
+    current = Order.objects.get(pk=order.pk)
+    assert (current.status, current.notes, stock(mug)) == ("cancelled", "", 10)
+
+
+def test_order_change_discount_larger_than_a_shipped_order_is_refused(
+    admin_client_super, superuser, products
+):
+    mug, _ = products
+    order = move_order(
+        make_order([(mug, 2)]), OrderStatus.PAID, OrderStatus.SHIPPED, user=superuser
+    )
+    total = order.total
+    response = admin_client_super.post(
+        change_url(order),
+        order_payload(order.customer, lines_of(order), order=order, discount="50000.00"),
+    )
+    assert response.status_code == 200
+    assert "larger than lines plus shipping" in str(
+        response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    )
+    assert Order.objects.get(pk=order.pk).total == total
+
+
+def test_order_total_below_zero_is_refused_by_the_database(products):
+    mug, _ = products
+    order = make_order([(mug, 1)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(total=Decimal("-0.01"))
 
 
 def test_order_change_lines_are_locked_once_shipped(admin_client_super, products):

@@ -11,6 +11,8 @@ from catalog.services import InsufficientStock, stock_adjust, stock_reconcile
 from catalog.tests.factories import make_product
 from orders.models import Order, OrderItem, OrderNumberSequence, OrderStatus
 from orders.services import (
+    OrderChanged,
+    OrderInvalid,
     order_delete,
     order_save,
     order_stock_reconcile,
@@ -338,3 +340,87 @@ def test_order_save_first_orders_on_an_empty_number_table_all_get_numbers():
     assert errors == []
     assert sorted(numbers) == [f"ORD-{n:06d}" for n in range(1, THREADS + 1)]
     assert OrderNumberSequence.objects.get().last_value == THREADS
+
+
+def run_together(*jobs) -> list:
+    """Run each job in its own thread and connection, all released at once; return outcomes."""
+    start = threading.Barrier(len(jobs))
+    outcomes: list = [None] * len(jobs)
+
+    def run(n: int, job) -> None:
+        try:
+            start.wait()
+            try:
+                outcomes[n] = job()
+            except Exception as error:
+                outcomes[n] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.server_db
+@pytest.mark.django_db(transaction=True)
+def test_order_save_stale_edit_racing_a_cancel_never_undoes_it(superuser):
+    mug = make_product("MUG", stock=100)
+    for _ in range(6):
+        order = make_order([(mug, 2)])
+        stale = Order.objects.get(pk=order.pk)  # what the editor's page was opened with
+        stale.notes = "left at the door"
+
+        def edit(stale=stale):
+            return order_save(order=stale, user=superuser, expected_version=stale.version)
+
+        def cancel(order=order):
+            return order_transition(order=order, to_status=OrderStatus.CANCELLED, user=superuser)
+
+        edited, cancelled = run_together(edit, cancel)
+        assert isinstance(cancelled, Order)  # the cancel always stands
+        assert isinstance(edited, (Order, OrderChanged))
+        final = Order.objects.get(pk=order.pk)
+        assert final.status == OrderStatus.CANCELLED
+        statuses = list(
+            Order.history.filter(id=order.pk)
+            .order_by("history_id")
+            .values_list("status", flat=True)
+        )
+        assert (
+            statuses[-1] == "cancelled" and "pending" not in statuses[statuses.index("cancelled") :]
+        )
+    assert stock_reconcile() == [] and order_stock_reconcile() == []
+    assert Product.objects.get(pk=mug.pk).stock == 100
+
+
+@pytest.mark.server_db
+@pytest.mark.django_db(transaction=True)
+def test_order_save_line_deleted_while_another_changes_it_stays_deleted(superuser):
+    mug, tee = make_product("MUG", stock=100), make_product("TEE", stock=100)
+    for _ in range(6):
+        order = make_order([(mug, 1), (tee, 1)])
+        first = Order.objects.get(pk=order.pk)
+        second = Order.objects.get(pk=order.pk)
+        mug_line = order.items.get(product=mug)
+        changed_line = OrderItem.objects.get(pk=mug_line.pk)
+        changed_line.quantity = 5
+
+        def remove(first=first, line=mug_line):
+            return order_save(order=first, user=superuser, remove=[line])
+
+        def change(second=second, line=changed_line):
+            return order_save(order=second, user=superuser, change=[line])
+
+        removed, changed = run_together(remove, change)
+        outcomes = [type(o).__name__ for o in (removed, changed)]
+        # The removal always stands, and the line never comes back: a change that came
+        # after it is refused (the line is gone), one that came before was simply undone.
+        assert isinstance(removed, Order), outcomes
+        assert isinstance(changed, (Order, OrderInvalid)), outcomes
+        assert not OrderItem.objects.filter(pk=mug_line.pk).exists(), outcomes
+        assert held(order) == {"TEE": 1}, outcomes
+    assert stock_reconcile() == [] and order_stock_reconcile() == []
