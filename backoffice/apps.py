@@ -7,6 +7,6 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Staff"
 
     def ready(self) -> None:
-        from backoffice import roles
+        from backoffice import checks, roles  # noqa: F401  (checks register themselves)
 
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="backoffice.sync_roles")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.functions import Upper
@@ -97,6 +98,11 @@ def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
 def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tuple[int, dict]]:
     # Bind each column's cleaner once: this loop runs once per cell of the file.
     cleaners = [(headers.index(c), c, fields[c].widget.clean) for c in present]
+    # Every bad row is counted (by kind of problem) but only the first are kept whole, so
+    # that a file of 40,000 bad rows costs no more to report than one of a thousand.
+    kept = settings.IMPORT_ERRORS_KEPT
+    kinds: dict[tuple[str, str], list] = {}
+    result.error_kinds = kinds
     rows: list[tuple[int, dict]] = []
     seen: dict[str, tuple[int, str]] = {}
     for number, values in enumerate(dataset, 1):
@@ -113,9 +119,15 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
             if first[0] != number:
                 errors["sku"] = duplicate_sku_message(sku, *first)
         if errors:
-            raw = dict(zip(headers, values, strict=False))
-            result.append_invalid_row(number, raw, ValidationError(errors))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+            for column, message in errors.items():
+                kind = kinds.setdefault((column, message), [0, []])
+                kind[0] += 1
+                if len(kind[1]) < 5:
+                    kind[1].append(number)
+            if len(result.invalid_rows) < kept:
+                raw = dict(zip(headers, values, strict=False))
+                result.append_invalid_row(number, raw, ValidationError(errors))
         else:
             rows.append((number, row))
     return rows

@@ -1,5 +1,7 @@
 """Categories, products and the stock ledger."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -34,6 +36,13 @@ class Category(models.Model):
                 raise ValidationError({"parent": "A category cannot be inside itself."})
             seen.add(node.pk)
             node = node.parent
+
+
+# The largest price a product can have (its column holds ten digits, two after the point).
+MAX_PRICE = Decimal("99999999.99")
+# The largest stock a product can have, and the largest single move: far below what an
+# integer column holds, so that no sum of moves overflows it.
+MAX_STOCK = 1_000_000_000
 
 
 def sku_key(sku: str) -> str:

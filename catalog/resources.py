@@ -4,17 +4,21 @@ Usable from the admin and from ``manage.py import catalog.resources.ProductResou
 and ``manage.py export CSV catalog.resources.ProductResource``.
 """
 
+import logging
 import secrets
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from import_export import fields
+from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
 
 from catalog.importing import ImportConflict, duplicate_sku_message, import_products
 from catalog.models import (
+    MAX_PRICE,
+    MAX_STOCK,
     Category,
     Product,
     ProductImage,
@@ -31,6 +35,8 @@ from foundation.resources import (
     StrictModelResource,
     TextWidget,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def new_import_reference() -> str:
@@ -77,13 +83,13 @@ class ProductRowResource(StrictModelResource):
     sku = fields.Field("sku", "sku", TextWidget(max_length=64, required=True))
     name = fields.Field("name", "name", TextWidget(max_length=200, required=True))
     category = fields.Field("category", "category", SlugForeignKeyWidget(Category))
-    price = fields.Field("price", "price", DecimalWidget())
+    price = fields.Field("price", "price", DecimalWidget(max_value=MAX_PRICE))
     # Read from the counter on export; on import it is the wanted level, applied through
     # the ledger after the rows are saved (see import_field and after_import).
-    stock = fields.Field("stock", "stock", CountWidget())
+    stock = fields.Field("stock", "stock", CountWidget(max_value=MAX_STOCK))
     is_active = fields.Field("is_active", "is_active", BooleanWidget())
     description = fields.Field("description", "description", TextWidget())
-    cost = fields.Field("cost", "cost", DecimalWidget(required=False))
+    cost = fields.Field("cost", "cost", DecimalWidget(required=False, max_value=MAX_PRICE))
     low_stock_threshold = fields.Field(
         "low_stock_threshold", "low_stock_threshold", CountWidget(max_value=1_000_000)
     )
@@ -184,6 +190,9 @@ class ProductRowResource(StrictModelResource):
 class ProductResource(ProductRowResource):
     """Products by SKU (docs/csv-formats.md, "Products"): checked row by row, written in bulk."""
 
+    def row_limit(self) -> int:
+        return settings.IMPORT_MAX_ROWS
+
     def import_data_inner(
         self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
     ):
@@ -201,11 +210,17 @@ class ProductResource(ProductRowResource):
         except ImportConflict as error:
             result.append_base_error(self.get_error_result_class()(error))
             return result
-        except (DatabaseError, psycopg.Error) as error:
-            # E.g. a SKU created or a category deleted by someone else since the check.
+        except (DatabaseError, psycopg.Error):
+            # A SKU created or a category deleted by someone else since the rows were checked
+            # (the database's own words, with its internals, go to the log, not to staff).
+            logger.warning("Product import refused by the database", exc_info=True)
             result.append_base_error(
                 self.get_error_result_class()(
-                    ValueError(f"The database refused the import ({error}). Nothing was saved.")
+                    ValueError(
+                        "Someone else created or changed some of these products or their "
+                        "categories while the file was being imported. Nothing was saved; "
+                        "import the file again."
+                    )
                 )
             )
             return result
@@ -214,11 +229,12 @@ class ProductResource(ProductRowResource):
 class StockMovementResource(StrictModelResource):
     """Export only: the stock ledger, by SKU, formula-escaped."""
 
-    created_at = fields.Field("created_at", "created_at", readonly=True)
+    created_at = fields.Field("created_at", "created_at", widgets.DateTimeWidget(), readonly=True)
     sku = fields.Field("product__sku", "sku", readonly=True)
     product_name = fields.Field("product__name", "product_name", readonly=True)
-    quantity = fields.Field("quantity", "quantity", readonly=True)
-    balance = fields.Field("balance", "balance", readonly=True)
+    # Numbers stay numbers (a spreadsheet sums them); only text cells are formula-escaped.
+    quantity = fields.Field("quantity", "quantity", widgets.IntegerWidget(), readonly=True)
+    balance = fields.Field("balance", "balance", widgets.IntegerWidget(), readonly=True)
     reason = fields.Field("reason", "reason", readonly=True)
     reference = fields.Field("reference", "reference", readonly=True)
     note = fields.Field("note", "note", readonly=True)

@@ -19,12 +19,16 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import Product, ProductImage, StockMovement
+from catalog.models import MAX_PRICE, MAX_STOCK, Product, ProductImage, StockMovement
 from foundation.bulk import bulk_insert
 from foundation.images import PreparedImage, prepare_image
 
 # Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK_SIZE = 900
+
+
+class StockOutOfRange(ValueError):
+    """A move that would take a product's stock above MAX_STOCK (or a move larger than it)."""
 
 
 class InsufficientStock(Exception):
@@ -95,6 +99,12 @@ def stock_move(
         if move.product_id not in balances:
             raise Product.DoesNotExist(f"Product {move.product_id} does not exist.")
         balance = balances[move.product_id] + move.quantity
+        if balance > MAX_STOCK or abs(move.quantity) > MAX_STOCK:
+            product = locked[move.product_id]
+            raise StockOutOfRange(
+                f"{product.sku}: a stock of {balance:,} is more than the {MAX_STOCK:,} a "
+                "product can hold. Nothing was changed."
+            )
         if balance < 0:
             raise InsufficientStock(
                 product=locked[move.product_id],
@@ -321,15 +331,31 @@ def products_set_active(*, products: QuerySet[Product], active: bool) -> int:
     return changed
 
 
-@transaction.atomic
-def products_change_price(*, products: QuerySet[Product], percent: Decimal) -> int:
-    """Change prices by ``percent`` (e.g. 10 or -15), rounded to cents; return how many changed."""
+def products_new_prices(products: Iterable[Product], percent: Decimal) -> list[tuple]:
+    """Return (product, new price) for each product, ``percent`` (e.g. 10 or -15) applied.
+
+    Raise ``ValueError`` naming the first product whose price would leave the allowed range.
+    """
     if percent <= -100:
         raise ValueError("A price cut must be less than 100%.")
     factor = 1 + percent / Decimal(100)
-    changed = 0
+    prices = []
     for product in products:
         new_price = (product.price * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if new_price > MAX_PRICE:
+            raise ValueError(
+                f"{product.sku}: {percent:+}% would make its price {new_price:,}; prices are "
+                f"at most {MAX_PRICE:,}. Nothing was changed."
+            )
+        prices.append((product, new_price))
+    return prices
+
+
+@transaction.atomic
+def products_change_price(*, products: QuerySet[Product], percent: Decimal) -> int:
+    """Change prices by ``percent``, rounded to cents; all of them or none. Return how many."""
+    changed = 0
+    for product, new_price in products_new_prices(products, percent):
         if new_price == product.price:
             continue
         product.price = new_price

@@ -5,30 +5,48 @@ Row numbers count data rows: row 1 is the first row under the header line.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import resources, widgets
 from import_export.results import Result
 
+from foundation.formats import FileProblem
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n"}
+# Widgets whose exported value is a number, a date or a flag: never escaped, so that a
+# spreadsheet reads -1 as minus one, not as the text '-1.
+NATIVE_WIDGETS = (
+    widgets.NumberWidget,
+    widgets.DateWidget,
+    widgets.DateTimeWidget,
+    widgets.TimeWidget,
+    widgets.BooleanWidget,
+)
 
 
 def escape_formula(value: str) -> str:
-    """Return ``value`` made inert for spreadsheets: a leading ``'`` before =, +, -, @, tab, CR."""
-    if value and value.startswith(FORMULA_PREFIXES):
+    """Return ``value`` made inert for spreadsheets, reversibly.
+
+    A leading ``'`` goes before =, +, -, @, tab and CR (which a spreadsheet would run as a
+    formula) and before a ``'`` (so that a value which itself starts with one survives
+    the round trip: a spreadsheet shows a leading ``'`` as a text marker).
+    """
+    if value and value.startswith((*FORMULA_PREFIXES, "'")):
         return "'" + value
     return value
 
 
 def unescape_formula(value: str) -> str:
-    """Undo ``escape_formula`` so that an exported file re-imports unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
+    """Undo ``escape_formula``: one leading ``'`` is an escape, as in a spreadsheet."""
+    return value[1:] if value.startswith("'") else value
 
 
 def _text(value) -> str:
@@ -38,10 +56,6 @@ def _text(value) -> str:
 FORMULA_REFUSED = ("=", "@")
 # A leading + is a phone number or a signed amount far more often than a formula.
 PLAIN_PLUS = re.compile(r"\+[\d\s().\-/]*")
-
-
-class FileProblem(ValueError):
-    """A problem of the whole file (its columns, its emptiness): reported before any row."""
 
 
 class TextWidget(widgets.CharWidget):
@@ -224,6 +238,13 @@ class StrictModelResource(resources.ModelResource):
             )
         if not len(dataset):
             raise FileProblem("The file has a header line but no rows under it.")
+        limit = self.row_limit()
+        if (count := len(dataset)) > limit:
+            del dataset[:]
+            raise FileProblem(
+                f"The file has {count:,} rows; this import takes at most {limit:,} at once. "
+                "Split it into smaller files."
+            )
         missing = [c for c in self.required_columns if c not in headers]
         if missing:
             problems.append(f"Missing required column(s): {', '.join(missing)}.")
@@ -233,12 +254,17 @@ class StrictModelResource(resources.ModelResource):
                 f"Unknown column(s): {', '.join(unknown)}. "
                 f"Allowed columns: {', '.join(sorted(allowed))}."
             )
-        repeated = sorted({h for h in headers if h and headers.count(h) > 1})
+        repeated = sorted(h for h, n in Counter(headers).items() if h and n > 1)
         if repeated:
             problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
         if problems:
             del dataset[:]  # nothing is imported; report the file's problem once, not per row
             raise FileProblem(" ".join(problems))
+
+    def row_limit(self) -> int:
+        """Rows one file may have: django-import-export's own row-by-row loop takes about
+        a millisecond a row; resources with a bulk path allow more (IMPORT_MAX_ROWS)."""
+        return settings.IMPORT_MAX_ROWS_ROW_BY_ROW
 
     def before_import_row(self, row, **kwargs) -> None:
         # The key columns are read to find the existing row before any field is imported;
@@ -266,22 +292,64 @@ class StrictModelResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
-        if isinstance(value, str):
+        if isinstance(value, str) and not isinstance(field.widget, NATIVE_WIDGETS):
             return escape_formula(value)
         return value
 
 
-def format_errors(result: Result, limit: int | None = None) -> list[str]:
-    """Return one line per problem of an import: file-level errors, then 'Row N, column C: …'."""
-    lines = [f"File: {_error_text(error.error)}" for error in result.base_errors]
+@dataclass
+class ErrorSummary:
+    """What went wrong in an import, bounded however many rows went wrong."""
+
+    file: list[str]
+    rows: int  # rows with at least one error
+    lines: list[str]  # the first few, as "Row N, column C: reason"
+    more: int  # further problems not in ``lines``
+    # (column, reason, how many rows, the first few row numbers), most frequent first
+    kinds: list[tuple[str, str, int, list[int]]] = dataclass_field(default_factory=list)
+
+
+def error_summary(result: Result, *, shown: int | None = None) -> ErrorSummary:
+    """Summarise the errors of ``result``: file errors, the first rows, counts by kind."""
+    shown = settings.IMPORT_ERRORS_SHOWN if shown is None else shown
+    lines = []
     for number, errors in result.row_errors():
         lines.extend(f"Row {number}: {_error_text(error.error)}" for error in errors)
+    kinds: dict[tuple[str, str], list] = getattr(result, "error_kinds", None) or {}
+    counted = bool(kinds)
     for invalid in result.invalid_rows:
         for column, messages in _field_errors(invalid.error):
             for message in messages:
                 lines.append(f"Row {invalid.number}, column {column}: {message}")
-    if limit is not None and len(lines) > limit:
-        lines = [*lines[:limit], f"… and {len(lines) - limit} more."]
+                if not counted:
+                    kind = kinds.setdefault((column, message), [0, []])
+                    kind[0] += 1
+                    if len(kind[1]) < 5:
+                        kind[1].append(invalid.number)
+    total = sum(count for count, _ in kinds.values()) + len(result.row_errors())
+    ordered = sorted(kinds.items(), key=lambda item: (-item[1][0], item[1][1][:1]))
+    return ErrorSummary(
+        file=[_error_text(error.error) for error in result.base_errors],
+        rows=result.totals.get("invalid", 0) or len(result.invalid_rows),
+        lines=lines[:shown],
+        more=max(total, len(lines)) - min(len(lines), shown),
+        kinds=[(c, m, n, rows) for (c, m), (n, rows) in ordered[:shown]],
+    )
+
+
+def format_errors(result: Result, limit: int | None = None) -> list[str]:
+    """Return the problems of an import as text lines, at most ``limit`` of them.
+
+    File errors, then 'Row N, column C: reason' for the first rows, then how many more
+    there are and, when there are many, the count of each kind of problem.
+    """
+    summary = error_summary(result, shown=limit)
+    lines = [f"File: {message}" for message in summary.file] + summary.lines
+    if summary.more:
+        lines.append(f"… and {summary.more:,} more.")
+        repeated = [kind for kind in summary.kinds if kind[2] > 1]
+        for column, message, count, _ in repeated[:5]:
+            lines.append(f"{count:,} rows, column {column}: {message}")
     return lines
 
 
@@ -300,6 +368,8 @@ def _error_text(error: Exception) -> str:
 
 def unreadable_file_message(error: Exception) -> str:
     """Say in words why a file could not be read as the chosen format."""
+    if isinstance(error, FileProblem):
+        return str(error)
     if isinstance(error, UnicodeDecodeError):
         raw = error.object[:2] if isinstance(error.object, bytes) else b""
         if raw in (b"\xff\xfe", b"\xfe\xff"):

@@ -30,7 +30,7 @@ HEADER = [
     "line_total",
     "order_total",
 ]
-FORMULA_START = r"^[-=+@\t\r]"
+FORMULA_START = r"^[-=+@\t\r']"  # as foundation.resources.escape_formula
 
 
 class TimestampText(Func):

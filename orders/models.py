@@ -100,6 +100,8 @@ GIVE_BACK_REASONS = {
 }
 
 money = {"max_digits": 12, "decimal_places": 2}
+# The largest amount those columns hold: an order's lines, shipping and total stay below it.
+MAX_MONEY = Decimal("9999999999.99")
 
 
 class Order(models.Model):

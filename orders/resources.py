@@ -1,8 +1,9 @@
 """CSV/XLSX formats of customers and order lines (docs/csv-formats.md)."""
 
 from datetime import UTC
+from decimal import Decimal
 
-from import_export import fields
+from import_export import fields, widgets
 
 from foundation.resources import StrictModelResource, TextWidget
 from orders.exporting import HEADER
@@ -75,10 +76,15 @@ class OrderLineResource(StrictModelResource):
     customer_name = fields.Field(column_name="customer_name", readonly=True)
     sku = fields.Field("product__sku", "sku", readonly=True)
     product_name = fields.Field("product__name", "product_name", readonly=True)
-    quantity = fields.Field("quantity", "quantity", readonly=True)
-    unit_price = fields.Field("unit_price", "unit_price", readonly=True)
-    line_total = fields.Field(column_name="line_total", readonly=True)
-    order_total = fields.Field("order__total", "order_total", readonly=True)
+    # Numbers stay numbers in XLSX; only text cells are formula-escaped.
+    quantity = fields.Field("quantity", "quantity", widgets.IntegerWidget(), readonly=True)
+    unit_price = fields.Field("unit_price", "unit_price", widgets.DecimalWidget(), readonly=True)
+    line_total = fields.Field(
+        column_name="line_total", widget=widgets.DecimalWidget(), readonly=True
+    )
+    order_total = fields.Field(
+        "order__total", "order_total", widgets.DecimalWidget(), readonly=True
+    )
 
     class Meta:
         model = OrderItem
@@ -99,5 +105,5 @@ class OrderLineResource(StrictModelResource):
     def dehydrate_customer_name(self, item: OrderItem) -> str:
         return item.order.customer.full_name
 
-    def dehydrate_line_total(self, item: OrderItem) -> str:
-        return f"{item.line_total:.2f}"
+    def dehydrate_line_total(self, item: OrderItem) -> Decimal:
+        return item.line_total.quantize(Decimal("0.01"))

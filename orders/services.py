@@ -30,6 +30,7 @@ from foundation.history import CHANGED, CREATED, DELETED, delete_rows, history_w
 from orders.models import (
     GIVE_BACK_REASONS,
     HOLDS_STOCK,
+    MAX_MONEY,
     Order,
     OrderItem,
     OrderNumberSequence,
@@ -126,6 +127,8 @@ def check_transition(*, order: Order, to_status: str, user) -> None:
     """Raise ``TransitionRefused`` unless ``user`` may move ``order`` to ``to_status``."""
     perm = TRANSITIONS.get((order.status, to_status))
     old, new = OrderStatus(order.status).label, OrderStatus(to_status).label
+    if order.status == to_status:
+        raise TransitionRefused(f"{order.number} is already {new}. Nothing was changed.")
     if perm is None:
         raise TransitionRefused(f"{order.number}: an order cannot go from {old} to {new}.")
     if not user.has_perm(f"orders.{perm}"):
@@ -135,7 +138,13 @@ def check_transition(*, order: Order, to_status: str, user) -> None:
 
 
 def check_discount(*, subtotal: Decimal, shipping: Decimal, discount: Decimal) -> None:
-    """Raise ``OrderInvalid`` when the discount is larger than lines plus shipping."""
+    """Raise ``OrderInvalid`` when the discount is larger than lines plus shipping, or the
+    order's amounts are more than an order can hold (MAX_MONEY)."""
+    if subtotal + shipping > MAX_MONEY:
+        raise OrderInvalid(
+            f"Lines plus shipping come to {subtotal + shipping:,}; an order may come to at "
+            f"most {MAX_MONEY:,}. Split it into smaller orders."
+        )
     if discount > subtotal + shipping:
         raise OrderInvalid(
             f"The discount ({discount}) is larger than lines plus shipping ({subtotal + shipping})."

@@ -74,7 +74,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (below).
+    "foundation.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in a query or form field is answered with 400, before any view.
+    "foundation.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -233,6 +237,14 @@ PRODUCT_IMAGE_MAX_PIXELS = env_int("PRODUCT_IMAGE_MAX_PIXELS", 40_000_000)
 # The dashboard's figures are computed at most once per this many seconds per role.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
+# Imports read at most this many columns and rows, and show this many errors (with a
+# count of each kind); see docs/csv-formats.md, "Limits".
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_MAX_ROWS_ROW_BY_ROW = env_int("IMPORT_MAX_ROWS_ROW_BY_ROW", 50_000)
+IMPORT_ERRORS_SHOWN = env_int("IMPORT_ERRORS_SHOWN", 20)
+IMPORT_ERRORS_KEPT = env_int("IMPORT_ERRORS_KEPT", 1000)
+
 # Uploads (imports) above this size are refused (docs/csv-formats.md, "Limits").
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -255,14 +267,46 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-BEHIND_PROXY = env_bool("BEHIND_PROXY", True)
+# Off by default: then X-Forwarded-For and X-Forwarded-Proto are ignored, and nobody can
+# forge an address. A deployment behind a proxy that ends TLS (Procfile platforms, a load
+# balancer) says so with BEHIND_PROXY=1, and names its proxies in TRUSTED_PROXIES (IPs or
+# networks): only requests from those are believed. `check --deploy` warns when a proxy is
+# trusted without TRUSTED_PROXIES (backoffice.checks). See docs/deployment.md, "Security".
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 if BEHIND_PROXY:
-    # Procfile platforms end TLS at their router, which sets this header; without it every
-    # request would be redirected to HTTPS forever. Set BEHIND_PROXY=0 only where gunicorn
-    # itself serves HTTPS (then a client could otherwise spoof the header).
+    # The proxy ends TLS and says so in this header; without it every request would be
+    # redirected to HTTPS forever.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz is probed over plain HTTP by load balancers.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# As strict as the admin allows: no inline script anywhere; Alpine (Unfold's interactivity)
+# evaluates its attribute expressions, so 'unsafe-eval'; Unfold sets style attributes.
+# Pictures may come from the S3 bucket (or its CDN domain).
+_picture_origins = " ".join(
+    origin
+    for origin in (
+        os.environ.get("AWS_S3_ENDPOINT_URL", ""),
+        f"https://{os.environ['AWS_S3_CUSTOM_DOMAIN']}"
+        if os.environ.get("AWS_S3_CUSTOM_DOMAIN")
+        else "",
+        "https://*.amazonaws.com" if AWS_STORAGE_BUCKET_NAME else "",
+    )
+    if origin
+)
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: {_picture_origins}".rstrip()
+    + "; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+PERMISSIONS_POLICY = os.environ.get(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()",
+)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,14 @@ LOGIN = reverse("admin:login")
 ROUTER = "10.0.0.1"  # behind the platform's router, every request comes from it
 
 
+@pytest.fixture(autouse=True)
+def behind_the_router(request, settings):
+    """Most tests here model a deployment behind a TLS-ending router it names as trusted."""
+    if "no_proxy" not in request.keywords:
+        settings.BEHIND_PROXY = True
+        settings.TRUSTED_PROXIES = [ROUTER]
+
+
 def attempt(client: Client, username: str, password: str, ip: str = "203.0.113.5"):
     return client.post(
         LOGIN,
@@ -115,3 +123,67 @@ def test_client_ip_without_a_proxy_is_the_socket_address(settings):
     settings.BEHIND_PROXY = False
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="6.6.6.6")
     assert client_ip(request) == "192.0.2.1"
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        (ROUTER, "203.0.113.5"),  # from the trusted router: its X-Forwarded-For entry
+        ("10.0.0.99", "10.0.0.99"),  # not a named proxy: the header is ignored
+        ("198.51.100.4", "198.51.100.4"),
+    ],
+)
+def test_client_ip_believes_forwarded_for_only_from_trusted_proxies(settings, remote, expected):
+    from django.test import RequestFactory
+
+    from backoffice.security import client_ip
+
+    settings.TRUSTED_PROXIES = [ROUTER]
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5"
+    )
+    assert client_ip(request) == expected
+
+
+@pytest.mark.no_proxy
+def test_login_lockout_by_default_rotating_forwarded_for_does_not_escape_it(make_staff, settings):
+    # No proxy configured (the default): X-Forwarded-For is ignored, so forty guesses from
+    # one address with forty made-up headers still count against that one address, and a
+    # forged header cannot lock out somebody else's.
+    assert settings.BEHIND_PROXY is False
+    client = Client()
+    statuses = [
+        client.post(
+            LOGIN,
+            {"username": f"guess{n}", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(40)
+    ]
+    assert statuses[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert set(statuses[settings.AXES_FAILURE_LIMIT :]) == {429}
+    victim = client.post(
+        LOGIN, {"username": "guess0", "password": "wrong"}, REMOTE_ADDR="198.51.100.1"
+    )
+    assert victim.status_code == 200  # the address named in the forged header is not locked
+
+
+def test_deploy_check_warns_when_a_proxy_is_trusted_from_any_address(settings):
+    from django.core.checks import run_checks
+
+    def ids() -> set[str]:
+        return {
+            m.id
+            for m in run_checks(include_deployment_checks=True)
+            if m.id.startswith("backoffice")
+        }
+
+    settings.TRUSTED_PROXIES = []
+    assert "backoffice.W001" in ids()
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert "backoffice.W001" not in ids()
+    settings.TRUSTED_PROXIES = ["ten.zero"]
+    assert "backoffice.E001" in ids()
+    settings.BEHIND_PROXY, settings.TRUSTED_PROXIES = False, []
+    assert ids() == set()

@@ -70,8 +70,10 @@ def test_production_settings_are_hardened(monkeypatch):
     assert settings["SESSION_COOKIE_SAMESITE"] == settings["CSRF_COOKIE_SAMESITE"] == "Lax"
     assert settings["SECURE_HSTS_SECONDS"] >= 31536000
     assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and settings["SECURE_HSTS_PRELOAD"]
-    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert settings["X_FRAME_OPTIONS"] == "DENY"
+    assert "script-src 'self' 'unsafe-eval';" in settings["CONTENT_SECURITY_POLICY"]
+    assert "frame-ancestors 'none'" in settings["CONTENT_SECURITY_POLICY"]
+    assert "camera=()" in settings["PERMISSIONS_POLICY"]
     assert settings["SESSION_COOKIE_AGE"] == 8 * 3600
     assert settings["AXES_FAILURE_LIMIT"] == 5
     assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
@@ -86,10 +88,31 @@ def test_production_settings_ignore_a_debug_variable(monkeypatch):
     assert settings["DEBUG"] is False
 
 
-def test_production_settings_without_a_proxy_trust_no_forwarded_header(monkeypatch):
-    settings = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY, BEHIND_PROXY="0")
+def test_production_settings_trust_no_forwarded_header_unless_told(monkeypatch):
+    settings = load(monkeypatch, "production", SECRET_KEY=STRONG_KEY)
+    assert settings["BEHIND_PROXY"] is False  # the safe setting is the default
     assert "SECURE_PROXY_SSL_HEADER" not in settings
     assert settings["SECURE_SSL_REDIRECT"] is True
+    proxied = load(
+        monkeypatch,
+        "production",
+        SECRET_KEY=STRONG_KEY,
+        BEHIND_PROXY="1",
+        TRUSTED_PROXIES="10.0.0.0/8, 192.168.1.7",
+    )
+    assert proxied["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert proxied["TRUSTED_PROXIES"] == ["10.0.0.0/8", "192.168.1.7"]
+
+
+def test_production_settings_let_pictures_come_from_the_bucket(monkeypatch):
+    settings = load(
+        monkeypatch,
+        "production",
+        SECRET_KEY=STRONG_KEY,
+        AWS_STORAGE_BUCKET_NAME="pictures",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+    )
+    assert "img-src 'self' data: https://s3.example.net" in settings["CONTENT_SECURITY_POLICY"]
 
 
 def test_manage_py_without_a_secret_key_prints_one_line_and_fails():

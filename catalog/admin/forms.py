@@ -2,12 +2,13 @@
 
 from django import forms
 
-from catalog.models import Product, StockMovement
+from catalog.models import MAX_STOCK, Product, StockMovement
 
 
 class ProductForm(forms.ModelForm):
     initial_stock = forms.IntegerField(
         min_value=0,
+        max_value=MAX_STOCK,
         initial=0,
         required=False,
         help_text="Units on hand now; written to the stock ledger as the initial stock.",
@@ -46,7 +47,9 @@ MANUAL_REASONS = [
 
 class StockAdjustForm(forms.Form):
     quantity = forms.IntegerField(
-        help_text="Units to add (positive) or remove (negative) for each selected product."
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
+        help_text="Units to add (positive) or remove (negative) for each selected product.",
     )
     reason = forms.ChoiceField(choices=MANUAL_REASONS)
     note = forms.CharField(max_length=255, required=False)

@@ -31,6 +31,7 @@ from catalog.models import (
 from catalog.resources import ProductResource
 from catalog.services import (
     InsufficientStock,
+    StockOutOfRange,
     products_adjust_stock,
     products_change_price,
     products_set_active,
@@ -147,7 +148,11 @@ class ProductAdmin(BackofficeAdmin):
     @admin.action(description="Change price by a percentage", permissions=["change"])
     def change_price(self, request: HttpRequest, queryset: QuerySet[Product]):
         def apply(data: dict) -> None:
-            changed = products_change_price(products=queryset, percent=data["percent"])
+            try:
+                changed = products_change_price(products=queryset, percent=data["percent"])
+            except ValueError as refused:  # a new price out of range: nothing was changed
+                self.message_user(request, str(refused), messages.ERROR)
+                return
             self.message_user(
                 request, f"Price changed by {data['percent']}% on {changed} product(s)."
             )
@@ -169,6 +174,9 @@ class ProductAdmin(BackofficeAdmin):
                 )
             except InsufficientStock as error:
                 self.message_user(request, f"{error} No stock was changed.", messages.ERROR)
+                return
+            except StockOutOfRange as error:
+                self.message_user(request, str(error), messages.ERROR)
                 return
             self.message_user(
                 request, f"Stock adjusted by {data['quantity']:+d} on {len(moves)} product(s)."

@@ -54,6 +54,24 @@ def test_stock_ledger_export_escapes_formulas():
     assert rows[0]["sku"] == "F-1"
 
 
+def test_stock_ledger_export_writes_numbers_as_numbers(admin_client_super):
+    from openpyxl import load_workbook
+
+    product = make_product("NUM-1", stock=5)
+    stock_adjust(product=product, quantity=-1, reason="adjustment", note="-1 broken")
+    url = reverse("admin:catalog_stockmovement_export")
+    xlsx = admin_client_super.post(url, {"format": 1, "resource": 0})
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    latest = dict(zip(header, rows[1], strict=True))
+    assert (latest["quantity"], latest["balance"]) == (-1, 4)  # numbers, not text
+    assert latest["note"] == "'-1 broken"  # text cells are still escaped
+    text = admin_client_super.post(url, {"format": 0, "resource": 0}).content.decode()
+    [first, *_] = list(csv.DictReader(io.StringIO(text)))
+    assert (first["quantity"], first["balance"], first["note"]) == ("-1", "4", "'-1 broken")
+
+
 def test_product_export_admin_needs_the_view_permission(client_for, make_staff, categories):
     make_product("VIS-1", category=categories[0])
     url = reverse("admin:catalog_product_export")

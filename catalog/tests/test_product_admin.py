@@ -366,3 +366,69 @@ def test_product_actions_all_allowed_for_catalog_managers(client_for, make_staff
     run_action(client, "deactivate_products", [product])
     product.refresh_from_db()
     assert (product.is_active, product.price, product.stock) == (False, Decimal("15.00"), 0)
+
+
+# Numbers out of range: a form error or a message, never a 500 -----------------------------
+
+
+@pytest.mark.parametrize("quantity", ["3000000000", "-3000000000"])
+def test_product_adjust_stock_beyond_the_largest_move_is_a_form_error(admin_client_super, quantity):
+    product = make_product("BIG-1", stock=5)
+    response = run_action(
+        admin_client_super,
+        "adjust_stock",
+        [product],
+        apply=1,
+        quantity=quantity,
+        reason="adjustment",
+    )
+    assert response.status_code == 200
+    assert "1000000000" in str(response.context["form"].errors["quantity"])
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_product_adjust_stock_above_the_largest_stock_is_a_message(admin_client_super):
+    product = make_product("BIG-2", stock=5)
+    response = run_action(
+        admin_client_super, "adjust_stock", [product], apply=1, quantity="1000000000",
+        reason="adjustment",
+    )  # fmt: skip
+    assert "BIG-2: a stock of 1,000,000,005 is more than the 1,000,000,000" in " ".join(
+        messages_of(response)
+    )
+    assert Product.objects.get(pk=product.pk).stock == 5
+    assert product.movements.count() == 1
+
+
+def test_product_add_with_an_initial_stock_beyond_range_is_a_form_error(admin_client_super):
+    category = make_category()
+    response = admin_client_super.post(
+        reverse("admin:catalog_product_add"),
+        {
+            "sku": "BIG-3",
+            "name": "Big",
+            "category": category.pk,
+            "price": "1.00",
+            "low_stock_threshold": 5,
+            "is_active": "on",
+            "initial_stock": "3000000000",
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
+            "movements-TOTAL_FORMS": 0,
+            "movements-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "initial_stock" in response.context["adminform"].form.errors
+    assert not Product.objects.filter(sku="BIG-3").exists()
+
+
+def test_product_change_price_above_the_largest_price_is_a_message(admin_client_super):
+    top = make_product("TOP-1", price="99999999.99")
+    cheap = make_product("LOW-1", price="1.00")
+    response = run_action(admin_client_super, "change_price", [top, cheap], apply=1, percent="1000")
+    text = " ".join(messages_of(response))
+    assert "TOP-1: +1000% would make its price 1,099,999,999.89" in text
+    assert "prices are at most 99,999,999.99" in text
+    prices = dict(Product.objects.values_list("sku", "price"))
+    assert prices == {"TOP-1": Decimal("99999999.99"), "LOW-1": Decimal("1.00")}

@@ -204,10 +204,13 @@ def test_product_import_refuses_a_file_that_is_not_utf8(tmp_path, categories):
 def test_product_import_of_an_exported_file_changes_nothing(tmp_path, categories):
     make_product("R-1", stock=4, category=categories[0], name="=1+1 formula", description="-dash")
     make_product("R-2", stock=0, category=categories[1], cost=Decimal("1.50"), is_active=False)
+    # Values that themselves start with a quote, before a formula character or not.
+    make_product("R-3", category=categories[0], name="'=1+1 quoted", description="'plain")
+    make_product("R-4", category=categories[0], name="''twice", description="'")
     before = snapshot()
     code, out, err = run_import(tmp_path, ProductResource().export().csv, name="export.csv")
     assert code == 0, err
-    assert "0 new, 0 updated, 2 unchanged" in out
+    assert "0 new, 0 updated, 4 unchanged" in out
     assert snapshot() == before
 
 
@@ -424,17 +427,21 @@ def test_product_import_bulk_path_writes_only_the_columns_that_changed(monkeypat
     assert (product.name, product.description) == ("New name", "Edited meanwhile")
 
 
-def test_product_import_database_error_is_a_file_error_not_a_500(monkeypatch, categories):
+def test_product_import_database_error_is_a_plain_file_error_not_a_500(monkeypatch, categories):
     def refuse(*args, **kwargs):
         raise IntegrityError(
-            'duplicate key value violates unique constraint "catalog_product_sku_key"'
+            'duplicate key value violates unique constraint "catalog_product_sku_key"\n'
+            "CONTEXT:  COPY catalog_product, line 1"
         )
 
     monkeypatch.setattr(importing, "bulk_insert", refuse)
     dataset = tablib.Dataset(("N-1", "New", "shoes", "1.00", "1", "1"), headers=HEADERS)
     result = ProductResource().import_data(dataset, dry_run=False)
     assert result.has_errors()
-    assert "The database refused the import" in str(result.base_errors[0].error)
+    message = str(result.base_errors[0].error)
+    assert message.startswith("Someone else created or changed some of these products")
+    assert "Nothing was saved" in message
+    assert "CONTEXT" not in message and "constraint" not in message  # no database internals
     assert not Product.objects.exists()
 
 
@@ -500,6 +507,55 @@ def test_product_import_admin_confirm_after_a_category_was_deleted_imports_nothi
     assert any("Nothing was imported." in t for t in texts)
     assert not any("Import finished" in t for t in texts)
     assert not Product.objects.exists()
+
+
+def test_product_import_admin_preview_of_many_bad_rows_is_bounded(
+    admin_client_super, categories, settings
+):
+    settings.IMPORT_ERRORS_KEPT = 50
+    rows = "".join(f"BAD-{n},Bad {n},nowhere,1.00,1,1\n" for n in range(3000))
+    rows += "ODD-1,Odd,shoes,abc,1,1\n"
+    preview = upload(admin_client_super, f"{HEADER}\n{rows}")
+    assert preview.status_code == 200 and "confirm_form" not in preview.context
+    result = preview.context["result"]
+    assert result.totals["invalid"] == 3001
+    assert len(result.invalid_rows) == 50  # only the first are kept whole
+    summary = preview.context["error_summary"]
+    assert summary.rows == 3001
+    assert summary.kinds[0] == ("category", "Unknown category 'nowhere'.", 3000, [1, 2, 3, 4, 5])
+    assert ("price", "'abc' is not a number (use a dot: 19.99).", 1, [3001]) in summary.kinds
+    page = preview.content.decode()
+    assert "3001 of 3001 rows have problems." in page
+    assert page.count("Unknown category") < 30
+    assert len(page) < 150_000
+
+
+def test_product_import_command_line_reports_many_bad_rows_in_bounded_lines(tmp_path, categories):
+    rows = "".join(f"BAD-{n},Bad {n},nowhere,1.00,1,1\n" for n in range(500))
+    code, _out, err = run_import(tmp_path, f"{HEADER}\n{rows}")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) < 30
+    assert lines[0] == "Row 1, column category: Unknown category 'nowhere'."
+    assert "… and 480 more." in lines
+    assert "500 rows, column category: Unknown category 'nowhere'." in lines
+
+
+def test_product_import_of_a_header_of_a_million_columns_is_refused(admin_client_super):
+    header = ",".join(f"c{n}" for n in range(1_000_000))
+    preview = upload(admin_client_super, f"{header}\n1\n")
+    assert preview.status_code == 200
+    assert "1,000,000 columns; imports read at most 50" in str(preview.context["form"].errors)
+
+
+def test_product_import_admin_file_over_the_size_limit_names_it_in_mib(
+    admin_client_super, settings
+):
+    settings.IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
+    big = f"{HEADER}\n" + "x" * (21 * 1024 * 1024)
+    preview = upload(admin_client_super, big)
+    errors = str(preview.context["form"].errors["import_file"])
+    assert "The file is 21.0 MiB; imports are limited to 20 MiB" in errors
 
 
 def test_product_import_admin_refused_preview_keeps_nothing(

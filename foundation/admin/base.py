@@ -3,10 +3,23 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
+from django.db.models.constants import LOOKUP_SEP
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -15,8 +28,12 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from foundation.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
+from foundation.formats import BoundedCSV, BoundedXLSX
 from foundation.previews import PreviewExpired, PreviewStorage, preview_owner, saved_preview
-from foundation.resources import format_errors, unreadable_file_message
+from foundation.resources import error_summary, format_errors, unreadable_file_message
+
+# Comparisons a list filter makes; pattern lookups (regex, contains…) are never accepted.
+SAFE_LOOKUPS = {"exact", "iexact", "in", "isnull", "gt", "gte", "lt", "lte", "range", "date"}
 
 
 class BaseAdmin(UnfoldModelAdmin):
@@ -31,7 +48,42 @@ class BaseAdmin(UnfoldModelAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs):
         return KeysFirstChangeList
 
+    def lookup_allowed(self, lookup: str, value, request=None) -> bool:
+        """Accept in the address only the lookups the list's own filters make.
+
+        Django's admin accepts any lookup on a local field (``?name__regex=[``), which
+        reaches the database as it is. Here a field may be filtered only if a list filter
+        offers it, and only by comparison (exact, in, a range…), never by pattern.
+        """
+        parts = lookup.split(LOOKUP_SEP)
+        try:
+            self.model._meta.get_field(parts[0])
+        except FieldDoesNotExist:
+            return super().lookup_allowed(lookup, value, request)  # a filter's own parameter
+        kind = parts[-1] if len(parts) > 1 else "exact"
+        if kind not in SAFE_LOOKUPS or parts[0] not in self._filtered_fields(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def _filtered_fields(self, request) -> set[str]:
+        names = {self.date_hierarchy} if self.date_hierarchy else set()
+        for item in self.get_list_filter(request):
+            if isinstance(item, (list, tuple)):
+                names.add(item[0].split(LOOKUP_SEP)[0])
+            elif isinstance(item, str):
+                names.add(item.split(LOOKUP_SEP)[0])
+            elif getattr(item, "parameter_name", None):
+                names.add(item.parameter_name.split(LOOKUP_SEP)[0])
+        return names
+
     def response_action(self, request: HttpRequest, queryset):
+        # Keys from the form must be keys: "abc" for an integer key is refused, not a 500.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        try:
+            [self.model._meta.pk.to_python(key) for key in selected]
+        except ValidationError:
+            messages.error(request, "The selection was not valid. Nothing was changed.")
+            return None
         # "Select all" names the capped count; never act on more rows than it says. Read
         # select_across as Django's action form does: any value but "", "0", "false" is on.
         select_across = forms.BooleanField(required=False).to_python(
@@ -61,6 +113,8 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
     ) -> HttpResponse:
+        if not str(version_id).isdigit():
+            raise Http404  # a version is a number; anything else is no version at all
         # simple-history lets anybody with the view permission POST a revert.
         if request.method == "POST":
             obj = self.get_object(request, unquote(object_id))
@@ -94,8 +148,8 @@ class SizeLimitedImportForm(ImportForm):
         limit = settings.IMPORT_MAX_FILE_SIZE
         if upload.size > limit:
             raise ValidationError(
-                f"The file is {upload.size / 1_000_000:.1f} MB; imports are limited to "
-                f"{limit / 1_000_000:.1f} MB (setting IMPORT_MAX_FILE_SIZE). Split the file."
+                f"The file is {upload.size / 1024 / 1024:.1f} MiB; imports are limited to "
+                f"{limit / 1024 / 1024:g} MiB (setting IMPORT_MAX_FILE_SIZE). Split the file."
             )
         return upload
 
@@ -105,7 +159,7 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
 
     import_form_class = SizeLimitedImportForm
     export_form_class = ExportForm
-    import_formats = [CSV, XLSX]
+    import_formats = [BoundedCSV, BoundedXLSX]  # limits of columns, rows and unpacked size
     export_formats = [CSV, XLSX]
 
     def add_data_read_fail_error_to_form(self, form, error) -> None:
@@ -122,8 +176,12 @@ class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
         finally:
             preview_owner.reset(owner)
             saved_preview.reset(saved)
-        if name and "confirm_form" not in (getattr(response, "context_data", None) or {}):
+        context = getattr(response, "context_data", None) or {}
+        if name and "confirm_form" not in context:
             PreviewStorage(name=name).remove()  # a refused preview keeps nothing
+        result = context.get("result")
+        if result is not None and result.has_validation_errors():
+            context["error_summary"] = error_summary(result)  # bounded, whatever the file
         return response
 
     def write_to_tmp_storage(self, import_file, input_format) -> PreviewStorage:

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foundation.resources import (
     BooleanWidget,
@@ -30,10 +32,22 @@ def test_escape_formula_prefixes_a_quote_and_unescape_formula_undoes_it(start):
     assert unescape_formula(escape_formula(value)) == value
 
 
-@pytest.mark.parametrize("value", ["", "plain", "a=b", "'quoted", "'", "12"])
+@pytest.mark.parametrize("value", ["", "plain", "a=b", "12"])
 def test_escape_formula_leaves_harmless_text_alone(value):
     assert escape_formula(value) == value
     assert unescape_formula(value) == value
+
+
+@pytest.mark.parametrize("value", ["'quoted", "'", "'=1+1 and more", "''"])
+def test_escape_formula_doubles_a_leading_quote_so_it_survives_the_round_trip(value):
+    assert escape_formula(value) == f"'{value}"
+    assert unescape_formula(escape_formula(value)) == value
+
+
+@given(st.text(max_size=40))
+def test_escape_formula_round_trip_keeps_every_value(value):
+    assert unescape_formula(escape_formula(value)) == value
+    assert not escape_formula(value).startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 # TextWidget ------------------------------------------------------------------------------------

@@ -482,9 +482,24 @@ def test_order_detail_button_refused_for_wrong_role_or_status(client_for, make_s
         == 403
     )
     support = client_for(make_staff("Customer support"))
-    # Pending -> Returned is not in the workflow, even for a role that may return orders.
-    assert support.post(detail_url(order, "returned"), {"_form_submitted": "on"}).status_code == 403
+    # Pending -> Returned is not in the workflow, even for a role that may return orders:
+    # its button is not shown, and a POST (an old page) is refused with a plain message.
+    page = support.get(change_url(order)).content.decode()
+    assert detail_url(order, "returned") not in page
+    response = support.post(detail_url(order, "returned"), {"_form_submitted": "on"}, follow=True)
+    assert "cannot go from Pending to Returned" in " ".join(messages_of(response))
     assert Order.objects.get(pk=order.pk).status == "pending" and stock(mug) == 8
+
+
+def test_order_detail_button_race_lost_is_a_message_not_403(client_for, make_staff, products):
+    mug, _ = products
+    order = make_order([(mug, 2)])
+    first, second = (client_for(make_staff("Customer support", username=n)) for n in "ab")
+    assert first.post(detail_url(order, "cancelled"), {"_form_submitted": "on"}).status_code == 302
+    response = second.post(detail_url(order, "cancelled"), {"_form_submitted": "on"}, follow=True)
+    assert response.status_code == 200
+    assert f"{order.number} is already Cancelled. Nothing was changed." in messages_of(response)
+    assert stock(mug) == 10 and order_movements(order).count() == 2
 
 
 def test_order_detail_button_with_a_non_numeric_id_is_refused_not_500(admin_client_super):
@@ -609,3 +624,30 @@ def test_order_page_lists_its_ledger_rows(admin_client_super, products):
     order = make_order([(mug, 2)])
     body = admin_client_super.get(change_url(order)).content.decode()
     assert "<td>MUG</td><td>-2</td><td>8</td><td>Order</td>" in body
+
+
+# Numbers out of range: a form error naming the field, never a 500 --------------------------
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "1e15", "99999999999.99"])
+def test_order_add_shipping_cost_that_is_not_an_amount_is_a_form_error(
+    admin_client_super, products, value
+):
+    mug, _ = products
+    payload = order_payload(make_customer(), [{"product": mug, "quantity": 1}])
+    payload["shipping_cost"] = value
+    response = admin_client_super.post(ADD, payload)
+    assert response.status_code == 200
+    assert "shipping_cost" in response.context["adminform"].form.errors
+    assert not Order.objects.exists() and stock(mug) == 10
+
+
+def test_order_add_lines_above_what_an_order_holds_is_a_form_error(admin_client_super, products):
+    mug, _ = products
+    Product.objects.filter(pk=mug.pk).update(stock=5_000_000)
+    line = {"product": mug, "quantity": 2_000_000, "unit_price": "99999999.99"}
+    response = admin_client_super.post(ADD, order_payload(make_customer(), [line]))
+    assert response.status_code == 200
+    errors = str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+    assert "an order may come to at most 9,999,999,999.99" in errors
+    assert not Order.objects.exists()

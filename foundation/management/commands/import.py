@@ -12,8 +12,10 @@ import time
 from django.conf import settings
 from django.core.management.base import CommandError
 from import_export.command_utils import get_format_class, get_resource_class
+from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import RowResult
 
+from foundation.formats import BoundedCSV, BoundedXLSX
 from foundation.resources import format_errors, unreadable_file_message
 
 BaseCommand = importlib.import_module("import_export.management.commands.import").Command
@@ -30,7 +32,9 @@ class Command(BaseCommand):
         if options["interactive"] and input("Import the file? [yes/no]: ") != "yes":
             raise CommandError("Import cancelled.")
         resource = get_resource_class(options["resource"])()
-        format_class = get_format_class(options.get("format"), file_name, options.get("encoding"))
+        format_class = bounded(
+            get_format_class(options.get("format"), file_name, options.get("encoding"))
+        )
         data = self._read(file_name, format_class)
         started = time.perf_counter()
         try:
@@ -80,6 +84,14 @@ class Command(BaseCommand):
             return data.decode(options_encoding(format_class))
         except UnicodeDecodeError as error:
             raise CommandError(f"{file_name}: {unreadable_file_message(error)}") from None
+
+
+def bounded(format_class):
+    """The same format, read within the import limits (foundation.formats)."""
+    for plain, limited in ((CSV, BoundedCSV), (XLSX, BoundedXLSX)):
+        if type(format_class) is plain:
+            return limited(encoding=format_class.encoding) if plain is CSV else limited()
+    return format_class
 
 
 def options_encoding(format_class) -> str:
