@@ -31,6 +31,7 @@ from orders.models import (
     GIVE_BACK_REASONS,
     HOLDS_STOCK,
     MAX_MONEY,
+    ORDER_NUMBER_SEQUENCE,
     Order,
     OrderItem,
     OrderNumberSequence,
@@ -73,21 +74,34 @@ class OrderChanged(OrderInvalid):
         )
 
 
+def order_numbers_from_sequence() -> bool:
+    """Whether this database hands order numbers out from a sequence (migration 0007)."""
+    return connection.vendor == "postgresql" or (
+        connection.vendor == "mysql" and connection.mysql_is_mariadb
+    )
+
+
 def order_next_number() -> str:
     """Take the next order number. Numbers are never reused, even if an order is deleted.
 
-    One statement inserts the counter row or increments it (an upsert), and its row lock
-    lasts until the caller's transaction ends: concurrent orders take numbers one after
-    the other, even the very first ones on an empty table (where a read-then-insert would
-    collide or, on InnoDB, deadlock).
+    PostgreSQL and MariaDB: the next value of a database sequence, which holds no lock, so
+    concurrent orders do not wait for each other (a rolled-back order leaves a gap).
+    Elsewhere one statement inserts the counter row or increments it (an upsert), and its
+    row lock lasts until the caller's transaction ends: concurrent orders take numbers one
+    after the other, even the very first ones on an empty table.
     """
+    if order_numbers_from_sequence():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT nextval({_sequence_name()})")
+            (value,) = cursor.fetchone()
+        return format_order_number(value)
     table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
     if connection.vendor == "mysql":
         upsert = (
             f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
             "ON DUPLICATE KEY UPDATE last_value = last_value + 1"
         )
-    else:  # PostgreSQL and SQLite
+    else:  # SQLite
         upsert = (
             f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
             f"ON CONFLICT (id) DO UPDATE SET last_value = {table}.last_value + 1"
@@ -97,6 +111,45 @@ def order_next_number() -> str:
         cursor.execute(f"SELECT last_value FROM {table} WHERE id = 1")
         (value,) = cursor.fetchone()
     return format_order_number(value)
+
+
+def _sequence_name() -> str:
+    # nextval() takes the name as text on PostgreSQL, as an identifier on MariaDB.
+    if connection.vendor == "postgresql":
+        return f"'{ORDER_NUMBER_SEQUENCE}'"
+    return ORDER_NUMBER_SEQUENCE
+
+
+def order_numbers_last() -> int:
+    """The highest order number handed out so far (0 when none)."""
+    row = OrderNumberSequence.objects.filter(pk=1).values_list("last_value", flat=True)
+    last = max([0, *row])
+    if order_numbers_from_sequence():
+        if connection.vendor == "postgresql":
+            sql = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
+            sql += ORDER_NUMBER_SEQUENCE
+        else:
+            sql = f"SELECT next_not_cached_value - 1 FROM {ORDER_NUMBER_SEQUENCE}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            last = max(last, cursor.fetchone()[0])
+    return last
+
+
+def order_numbers_raise_to(value: int) -> None:
+    """Make sure no number up to ``value`` is handed out again (after fixtures or ``seed``
+    wrote orders with their own numbers). Never lowers the sequence."""
+    if not order_numbers_from_sequence() or value < 1:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT setval({_sequence_name()}, %s) FROM {ORDER_NUMBER_SEQUENCE} "
+                "WHERE %s > CASE WHEN is_called THEN last_value ELSE 0 END",
+                [value, value],
+            )
+        else:  # MariaDB's SETVAL ignores a value below the sequence's current one
+            cursor.execute(f"SELECT SETVAL({ORDER_NUMBER_SEQUENCE}, %s)", [value])
 
 
 def order_fill_shipping(order: Order) -> None:
@@ -223,7 +276,7 @@ def order_save(
         order._history_user = user  # simple-history's way to name who wrote the row
         order.save()
         _write_lines(order, user=user, add=add, change=change, remove=remove)
-        order_saved.send(sender=Order, order=order, user=user, created=created)
+        order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
     return order
 
 
@@ -300,23 +353,36 @@ def _lock(order: Order) -> Order:
 # Stock -----------------------------------------------------------------------------------
 
 
-def order_sync_stock(order: Order, *, user=None, deleted: bool = False) -> list[StockMovement]:
+def order_sync_stock(
+    order: Order,
+    *,
+    user=None,
+    deleted: bool = False,
+    created: bool = False,
+    lines: Sequence[OrderItem] | None = None,
+) -> list[StockMovement]:
     """Make the ledger agree with ``order``; return the movements written.
 
     Wanted per product: the sum of its lines while the status holds stock, else 0 (and 0
     for a deleted order). Held: minus the sum of the ledger rows with the order's
     reference. Takes are written with reason ``order``; what is given back says why
     (cancelled, returned, deleted, or ``order`` for a line removed or reduced).
+    ``lines`` (the order's lines as just written) and ``created`` (a new number holds
+    nothing yet) spare the two reads, so an order costs the same queries whatever its lines.
     """
     wanted: dict[int, int] = {}
     if not deleted and order.status in HOLDS_STOCK:
-        wanted = dict(
-            OrderItem.objects.filter(order_id=order.pk)
-            .values("product_id")
-            .annotate(units=Sum("quantity"))
-            .values_list("product_id", "units")
-        )
-    held = order_held_stock(order)
+        if lines is None:
+            wanted = dict(
+                OrderItem.objects.filter(order_id=order.pk)
+                .values("product_id")
+                .annotate(units=Sum("quantity"))
+                .values_list("product_id", "units")
+            )
+        else:
+            for line in lines:
+                wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    held = {} if created else order_held_stock(order)
     if deleted:
         give_back = StockMovement.Reason.ORDER_DELETED
     else:
