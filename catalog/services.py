@@ -44,6 +44,20 @@ class InsufficientStock(Exception):
         )
 
 
+def stock_lock(product_ids: Iterable[int]) -> None:
+    """Before writing rows that reference these products (order lines), lock them as a
+    stock move will, on MySQL and MariaDB.
+
+    InnoDB takes a shared lock on a product when a row referencing it is inserted; two
+    orders of the same product that both hold it and then ask ``stock_move`` for the
+    exclusive lock deadlock. Taking the exclusive lock first (in pk order) makes the
+    second order wait instead. PostgreSQL's key-share lock does not conflict with the
+    ``NO KEY`` lock that ``stock_move`` takes, and SQLite has one writer at a time.
+    """
+    if connection.vendor == "mysql":
+        _lock_products(product_ids)
+
+
 @dataclass(frozen=True)
 class StockMove:
     """One signed change of one product's stock, and why."""

@@ -25,7 +25,7 @@ from django.db.models import CharField, F, IntegerField, Sum, Value
 from django.db.models.functions import Concat
 
 from catalog.models import Product, StockMovement
-from catalog.services import StockMove, stock_move
+from catalog.services import StockMove, stock_lock, stock_move
 from foundation.history import CHANGED, CREATED, DELETED, delete_rows, history_write
 from orders.models import (
     GIVE_BACK_REASONS,
@@ -264,6 +264,9 @@ def order_save(
                     "order cannot change."
                 )
             lines = {line.pk: line for line in OrderItem.objects.filter(order_id=order.pk)}
+        if add or change:
+            held = {line.product_id for line in lines.values()}
+            stock_lock(held | {line.product_id for line in [*add, *change]})
         _apply_line_changes(order, lines, change=change, remove=remove)
         for line in [*add, *change]:
             if line.unit_price is None:  # the price at the time of ordering
