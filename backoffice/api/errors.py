@@ -43,6 +43,8 @@ def exception_handler(error, context):
             detail if isinstance(detail, dict) else {"non_field_errors": detail},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(error, exceptions.ValidationError):
+        error.detail = _by_index(error.detail)
     if isinstance(error, Product.DoesNotExist):
         error = Http404()
     response = drf_exception_handler(error, context)
@@ -58,3 +60,12 @@ def exception_handler(error, context):
         # Every error says what kind it is in one word, for programs to act on.
         response.data["code"] = getattr(detail, "code", None) or error.default_code
     return response
+
+
+def _by_index(detail):
+    """Errors of list items keyed by index (``{"lines": {"2": {...}}}``), valid items left out."""
+    if isinstance(detail, dict):
+        return {key: _by_index(value) for key, value in detail.items()}
+    if isinstance(detail, list) and any(isinstance(item, dict) for item in detail):
+        return {str(i): _by_index(item) for i, item in enumerate(detail) if item}
+    return detail

@@ -151,7 +151,14 @@ class OrderAdmin(HistoryExportAdmin):
     ]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    readonly_fields = ["number", "total", "item_count", "display_ledger", "updated_at"]
+    readonly_fields = [
+        "number",
+        "external_reference",
+        "total",
+        "item_count",
+        "display_ledger",
+        "updated_at",
+    ]
     ordering = ["-placed_at", "-id"]
     show_full_result_count = False
     history_revert_allowed = False  # a revert could skip the status workflow and stock
@@ -159,7 +166,20 @@ class OrderAdmin(HistoryExportAdmin):
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
 
     fieldsets = [
-        (None, {"fields": ["number", "customer", "status", "placed_at", "notes", "read_version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "external_reference",
+                    "customer",
+                    "status",
+                    "placed_at",
+                    "notes",
+                    "read_version",
+                ]
+            },
+        ),
         (
             "Shipping address",
             {
