@@ -23,12 +23,12 @@ from catalog.admin.images import thumbnail_html
 from catalog.admin.picker import ProductPickerWidget
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
-from foundation.admin.base import HistoryExportAdmin
+from foundation.admin.base import BackofficeAdmin
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.exporting import stream_order_lines_csv
 from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
-from orders.resources import OrderLineResource
+from orders.resources import OrderImportResource, OrderLineResource
 from orders.search import order_number_query, person_query
 from orders.services import (
     TRANSITIONS,
@@ -128,8 +128,9 @@ def _detail_transition(to_status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(HistoryExportAdmin):
+class OrderAdmin(BackofficeAdmin):
     form = OrderForm
+    # Export: one row per order line; import: orders from a channel's CSV (by reference).
     resource_classes = [OrderLineResource]
     inlines = [OrderItemInline]
     list_display = [
@@ -377,6 +378,9 @@ class OrderAdmin(HistoryExportAdmin):
             response["Content-Disposition"] = f'attachment; filename="order-lines-{stamp}.csv"'
             return response
         return super()._do_file_export(file_format, request, queryset, export_form)
+
+    def get_import_resource_classes(self, request: HttpRequest) -> list:
+        return [OrderImportResource]
 
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
         # The export has one row per line of the orders the list shows.
