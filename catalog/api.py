@@ -8,6 +8,7 @@ item's index: ``{"3": {"price": ["Must be 0 or more, got -1."]}}``.
 
 import secrets
 from collections.abc import Sequence
+from datetime import UTC
 
 import tablib
 from django.conf import settings
@@ -232,9 +233,13 @@ def parse_time(value: str, field: str):
         raise exceptions.ValidationError(
             {field: ["Use an ISO 8601 date and time, e.g. 2026-11-20T10:00:00Z."]}
         )
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
-    return parsed
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+        # In UTC: databases refuse some offsets Python accepts (PostgreSQL: beyond 15:59).
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError({field: ["Out of the range of dates."]}) from None
 
 
 def _find_product(sku: str, *, lock: bool = False) -> Product | None:

@@ -230,3 +230,11 @@ def test_nul_in_a_json_body_is_a_400_naming_the_field(api, shoes):
     assert response.status_code == 400
     assert response.json() == {"1": {"name": ["Contains a NUL character."]}}
     assert not Product.objects.filter(sku__startswith="N-").exists()
+
+
+@pytest.mark.parametrize("since", ["6130-02-22T22:25:44-16:59", "0001-01-01T00:00:00+21:25"])
+def test_updated_since_with_any_offset_is_read_in_utc_or_refused(api, since):
+    response = api.get(PRODUCTS, {"updated_since": since})
+    assert response.status_code in (200, 400)
+    orders = api.get("/api/v1/orders/", {"updated_since": since})
+    assert orders.status_code == response.status_code
