@@ -30,6 +30,7 @@ SIDEBAR_GROUPS = [
             (_("Users"), "badge", "backoffice.user"),
             (_("Roles"), "shield_person", "auth.group"),
             (_("Login lockouts"), "lock_person", "axes.accessattempt"),
+            (_("API tokens"), "key", "backoffice.apitoken"),
         ],
     ),
 ]

@@ -2,7 +2,7 @@
 
 ``backoffice.roles`` gives each role its Django permissions; this table states what those
 permissions are meant to allow, operation by operation. The test suite walks every cell
-for every kind of user through the real admin URLs (tests/test_permission_matrix.py), and
+for every kind of user through the real admin and API URLs (tests/test_permission_matrix.py), and
 ``manage.py permission_matrix`` writes it to docs/permissions.md for the staff guide.
 """
 
@@ -70,6 +70,30 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("order", "mark delivered"): {SUPERUSER, FULFILMENT},
     ("order", "cancel"): ORDER_EDITORS,
     ("order", "mark returned"): ORDER_EDITORS,
+    ("order", "import"): ORDER_EDITORS,
+    # Integration API (/api/v1/), with each actor's API token: the same roles as the admin.
+    ("API schema", "read"): ALL_ROLES | {NO_ROLE, NOT_STAFF},  # any API user
+    ("API docs page", "view"): ALL_ROLES | {NO_ROLE},  # staff, logged in to the admin
+    ("API product", "read"): ALL_ROLES,
+    ("API product", "create or replace"): CATALOG_EDITORS,
+    ("API product", "change"): CATALOG_EDITORS,
+    ("API product", "bulk upsert"): CATALOG_EDITORS,
+    ("API stock", "read levels"): ALL_ROLES,
+    ("API stock", "adjust"): CATALOG_EDITORS,
+    ("API stock", "set levels"): CATALOG_EDITORS,
+    ("API stock", "read movements"): ALL_ROLES,
+    ("API customer", "read"): ORDER_VIEWERS,
+    ("API customer", "add"): ORDER_EDITORS,
+    ("API customer", "change"): ORDER_EDITORS,
+    ("API order", "read"): ORDER_VIEWERS,
+    ("API order", "add"): ORDER_EDITORS,
+    ("API order", "mark paid"): ORDER_EDITORS,
+    ("API order", "mark shipped"): {SUPERUSER, FULFILMENT},
+    ("API order", "mark delivered"): {SUPERUSER, FULFILMENT},
+    ("API order", "cancel"): ORDER_EDITORS,
+    ("API order", "mark returned"): ORDER_EDITORS,
+    ("API token", "view own"): ALL_ROLES | {NO_ROLE},
+    ("API token", "add"): ONLY_SUPERUSER,
     # Staff
     ("user", "view"): ONLY_SUPERUSER,
     ("user", "add"): ONLY_SUPERUSER,
@@ -105,6 +129,7 @@ def as_document() -> str:
         "Who may do what, operation by operation. Generated from `backoffice/permissions.py` "
         "by `python manage.py permission_matrix`; do not edit by hand (a test checks that "
         "this file is current). Every cell is walked for every kind of user through the "
-        "real admin pages by `tests/test_permission_matrix.py`. The roles themselves are "
+        "real admin pages and API endpoints (with each kind of user's API token) by "
+        "`tests/test_permission_matrix.py`. The roles themselves are "
         "described in [roles.md](roles.md).\n\n" + as_markdown() + "\n"
     )

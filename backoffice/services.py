@@ -4,12 +4,19 @@ Changes go through ``save()`` and the related manager (never ``QuerySet.update``
 simple-history records each one.
 """
 
+import hashlib
+import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from backoffice.models import User
+from backoffice.models import ApiToken, User
+
+API_KEY_PREFIX = "bo_"
 
 
 @transaction.atomic
@@ -42,3 +49,25 @@ def user_set_role(*, users: Iterable[User], group: Group, member: bool) -> int:
             user.groups.remove(group)
         changed += 1
     return changed
+
+
+def api_token_digest(key: str) -> str:
+    """The form in which a key is stored and looked up (keys are 256 random bits)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(
+    *, user: User, name: str, expires_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a token for ``user``; return it and its key, which is never shown again."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[:10], digest=api_token_digest(key), expires_at=expires_at
+    )
+    return token, key
+
+
+def api_token_revoke(*, tokens: QuerySet[ApiToken]) -> int:
+    """Revoke tokens at once; they stay listed with the time they were revoked."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from backoffice.views import healthz, media
@@ -9,4 +9,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("backoffice.api.urls")),
 ]

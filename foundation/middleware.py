@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
 class NulCharacterInRequest(SuspiciousOperation):
@@ -15,7 +15,8 @@ class RefuseNulCharactersMiddleware:
     """Answer 400 to a request whose parameters contain a NUL character.
 
     No field of the application can hold one, and PostgreSQL refuses it in a query (a list
-    filter like ``?status__exact=%00`` would otherwise end in a database error).
+    filter like ``?status__exact=%00`` would otherwise end in a database error). Under
+    ``API_PATH_PREFIX`` the answer is JSON, as every API answer is.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -25,7 +26,13 @@ class RefuseNulCharactersMiddleware:
         for query in (request.GET,) + ((request.POST,) if request.method == "POST" else ()):
             for key, values in query.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    raise NulCharacterInRequest(f"NUL character in parameter {key[:40]!r}")
+                    name = key.replace("\x00", "\\u0000")[:40]
+                    if request.path.startswith(settings.API_PATH_PREFIX):
+                        return JsonResponse(
+                            {"code": "nul_character", name: ["Contains a NUL character."]},
+                            status=400,
+                        )
+                    raise NulCharacterInRequest(f"NUL character in parameter {name!r}")
         return self.get_response(request)
 
 

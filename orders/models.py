@@ -137,6 +137,9 @@ class Order(models.Model):
     notes = models.TextField(blank=True)
     placed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The selling channel's own id of the order (a storefront's, a marketplace's): an order
+    # is taken once per reference, by the API and by the order CSV import.
+    external_reference = models.CharField(max_length=100, unique=True, null=True, blank=True)
     # Raised by every write of orders.services: a form or an API client that read an
     # older version is refused instead of overwriting what changed since (ETag on the API).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -164,6 +167,8 @@ class Order(models.Model):
             models.Index(fields=["customer", "-placed_at"], name="order_customer_idx"),
             models.Index(fields=["total"], name="order_total_idx"),
             models.Index(fields=["shipping_country"], name="order_country_idx"),
+            # The API's incremental sync: orders changed since a time, in a stable order.
+            models.Index(fields=["updated_at", "id"], name="order_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,23 @@
 """CSV/XLSX formats of customers and order lines (docs/csv-formats.md)."""
 
+import secrets
 from datetime import UTC
 from decimal import Decimal
 
+import psycopg
+from django.db import DatabaseError
+from django.utils import timezone
 from import_export import fields, widgets
 
-from foundation.resources import StrictModelResource, TextWidget
+from foundation.resources import (
+    CountWidget,
+    DecimalWidget,
+    StrictModelResource,
+    TextWidget,
+)
 from orders.exporting import HEADER
-from orders.models import Customer, OrderItem
+from orders.importing import import_orders
+from orders.models import MAX_MONEY, Customer, Order, OrderItem
 
 
 class EmailWidget(TextWidget):
@@ -107,3 +117,83 @@ class OrderLineResource(StrictModelResource):
 
     def dehydrate_line_total(self, item: OrderItem) -> Decimal:
         return item.line_total.quantize(Decimal("0.01"))
+
+
+class OrderImportResource(StrictModelResource):
+    """Orders from CSV (docs/csv-formats.md, "Orders"): one row per line, grouped by
+    ``external_reference``; orders already imported are skipped."""
+
+    external_reference = fields.Field(
+        column_name="external_reference", widget=TextWidget(max_length=100, required=True)
+    )
+    customer_email = fields.Field(
+        column_name="customer_email", widget=EmailWidget(max_length=254, required=True)
+    )
+    first_name = fields.Field(column_name="first_name", widget=TextWidget(max_length=100))
+    last_name = fields.Field(column_name="last_name", widget=TextWidget(max_length=100))
+    sku = fields.Field(column_name="sku", widget=TextWidget(max_length=64, required=True))
+    quantity = fields.Field(column_name="quantity", widget=CountWidget(max_value=1_000_000))
+    unit_price = fields.Field(
+        column_name="unit_price", widget=DecimalWidget(required=False, max_value=MAX_MONEY)
+    )
+    shipping_cost = fields.Field(
+        column_name="shipping_cost", widget=DecimalWidget(required=False, max_value=MAX_MONEY)
+    )
+    discount = fields.Field(
+        column_name="discount", widget=DecimalWidget(required=False, max_value=MAX_MONEY)
+    )
+    placed_at = fields.Field(column_name="placed_at", widget=TextWidget())
+    status = fields.Field(column_name="status", widget=TextWidget(max_length=12))
+
+    required_columns = ("external_reference", "customer_email", "sku", "quantity")
+
+    class Meta:
+        model = Order
+        fields = (
+            "external_reference",
+            "customer_email",
+            "first_name",
+            "last_name",
+            "sku",
+            "quantity",
+            "unit_price",
+            "shipping_cost",
+            "discount",
+            "placed_at",
+            "status",
+        )
+        import_id_fields = ()
+
+    def before_import(self, dataset, **kwargs) -> None:
+        super().before_import(dataset, **kwargs)
+        self.reference = new_order_import_reference()
+
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
+        result = self.get_result_class()()
+        result.diff_headers = list(self._meta.fields)
+        result.total_rows = len(dataset)
+        try:
+            self.before_import(dataset, **kwargs)
+        except Exception as error:  # a problem of the whole file: reported, nothing written
+            self.handle_import_error(result, error, raise_errors)
+            return result
+        try:
+            return import_orders(self, dataset, result, user=kwargs.get("user"), dry_run=dry_run)
+        except (DatabaseError, psycopg.Error) as error:
+            result.append_base_error(
+                self.get_error_result_class()(
+                    ValueError(
+                        "Someone else changed these orders, customers or products while the "
+                        f"file was being imported ({type(error).__name__}). Nothing was "
+                        "saved; import the file again."
+                    )
+                )
+            )
+            return result
+
+
+def new_order_import_reference() -> str:
+    """The history reason of one order import's rows: import:orders-20261120-101500-ab12cd."""
+    return f"import:orders-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"

@@ -184,7 +184,9 @@ def check_transition(*, order: Order, to_status: str, user) -> None:
         raise TransitionRefused(f"{order.number} is already {new}. Nothing was changed.")
     if perm is None:
         raise TransitionRefused(f"{order.number}: an order cannot go from {old} to {new}.")
-    if not user.has_perm(f"orders.{perm}"):
+    # No user: a command run on the server (``manage.py import``), which may do what the
+    # workflow allows.
+    if user is not None and not user.has_perm(f"orders.{perm}"):
         raise TransitionRefused(
             f"{order.number}: your role may not change an order from {old} to {new}."
         )
@@ -229,6 +231,7 @@ def order_save(
     change: Sequence[OrderItem] = (),
     remove: Sequence[OrderItem] = (),
     expected_version: int | None = None,
+    reason: str = "",
 ) -> Order:
     """Save ``order`` with its line changes; the receivers then move its stock once.
 
@@ -236,7 +239,8 @@ def order_save(
     ``unit_price`` is the product's current price); ``remove``: existing lines to delete.
     The status may only move along the workflow from what the locked row holds now, as
     ``user``'s role allows; with ``expected_version`` (what a form or client read), an
-    order changed since is refused (``OrderChanged``). Raises ``TransitionRefused``,
+    order changed since is refused (``OrderChanged``); ``reason`` goes on the history rows
+    (e.g. "API"). Raises ``TransitionRefused``,
     ``OrderInvalid`` or ``InsufficientStock``; then nothing of the save is kept.
     """
     created = order.pk is None
@@ -277,8 +281,9 @@ def order_save(
         order.total = (subtotal + order.shipping_cost - order.discount).quantize(Decimal("0.01"))
         order.item_count = sum(line.quantity for line in final)
         order._history_user = user  # simple-history's way to name who wrote the row
+        order._change_reason = reason
         order.save()
-        _write_lines(order, user=user, add=add, change=change, remove=remove)
+        _write_lines(order, user=user, add=add, change=change, remove=remove, reason=reason)
         order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
     return order
 
@@ -296,24 +301,24 @@ def _apply_line_changes(order, lines: dict[int, OrderItem], *, change, remove) -
         lines.pop(line.pk, None)
 
 
-def _write_lines(order: Order, *, user, add, change, remove) -> None:
+def _write_lines(order: Order, *, user, add, change, remove, reason: str = "") -> None:
     """Write the line changes in bulk, each with its history row."""
     removed = [line for line in remove if line.pk is not None]
-    history_write(OrderItem, removed, history_type=DELETED, user=user)
+    history_write(OrderItem, removed, history_type=DELETED, user=user, reason=reason)
     delete_rows(OrderItem, [line.pk for line in removed])
     if change:
         OrderItem.objects.bulk_update(change, ["product", "quantity", "unit_price"])
-        history_write(OrderItem, change, history_type=CHANGED, user=user)
+        history_write(OrderItem, change, history_type=CHANGED, user=user, reason=reason)
     if add:
         for line in add:
             line.order = order
         OrderItem.objects.bulk_create(add)
-        history_write(OrderItem, add, history_type=CREATED, user=user)
+        history_write(OrderItem, add, history_type=CREATED, user=user, reason=reason)
 
 
 @transaction.atomic
 def order_transition(
-    *, order: Order, to_status: str, user, expected_version: int | None = None
+    *, order: Order, to_status: str, user, expected_version: int | None = None, reason: str = ""
 ) -> Order:
     """Move ``order`` to ``to_status`` if the workflow and ``user``'s role allow it.
 
@@ -327,6 +332,7 @@ def order_transition(
         locked.status = to_status
         locked.version += 1
         locked._history_user = user
+        locked._change_reason = reason
         locked.save(update_fields=["status", "version", "updated_at"])
         order_saved.send(sender=Order, order=locked, user=user, created=False)
     return locked

@@ -20,9 +20,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from backoffice.models import User
+from backoffice.models import ApiToken, User
 from backoffice.permissions import ACTORS, MATRIX, NO_ROLE, NOT_STAFF, SUPERUSER
+from backoffice.services import api_token_create
 from catalog.models import Category, Product, StockMovement
 from catalog.tests.factories import make_category, make_product
 from orders.models import Customer, Order, OrderItem, OrderStatus
@@ -51,6 +53,7 @@ class World:
     orders: dict[tuple[str, str], Order] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)
+    api_keys: dict[str, str] = field(default_factory=dict)
     initial: list = field(default_factory=list)  # dump() right after building
 
     @classmethod
@@ -85,6 +88,7 @@ class World:
             client.force_login(user)
             world.users[actor] = user
             world.sessions[actor] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            world.api_keys[actor] = api_token_create(user=user, name="matrix")[1]
         world.initial = dump()
         return world
 
@@ -92,6 +96,12 @@ class World:
         """A fresh client (no cookies left by an earlier cell) in ``actor``'s session."""
         client = Client()
         client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[actor]
+        return client
+
+    def api_client(self, actor: str) -> APIClient:
+        """An API client sending ``actor``'s API token."""
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {self.api_keys[actor]}")
         return client
 
 
@@ -450,6 +460,92 @@ def probe_role_change(c, w):
     return Group.objects.filter(name="Temp renamed").exists()
 
 
+# API probes (the client sends the actor's token) ------------------------------------------
+
+
+def api_ok(response, *codes) -> bool:
+    """Whether the API did it; a refusal must be 403 (never a 5xx or a silent 200)."""
+    if response.status_code in codes:
+        return True
+    assert response.status_code == 403, (response.status_code, response.content[:300])
+    return False
+
+
+def probe_api_get(path):
+    return lambda c, w: api_ok(c.get(path(w) if callable(path) else path), 200)
+
+
+def probe_api_product_put(c, w):
+    body = {"name": "Via API", "category": "shoes", "price": "3.00", "is_active": True}
+    return api_ok(c.put("/api/v1/products/API-1/", body, format="json"), 201)
+
+
+def probe_api_product_patch(c, w):
+    done = api_ok(c.patch("/api/v1/products/P-1/", {"name": "Renamed"}, format="json"), 200)
+    return done and refresh(w.product).name == "Renamed"
+
+
+def probe_api_product_bulk(c, w):
+    items = [{"sku": "API-B", "name": "B", "category": "shoes", "price": "1", "is_active": 1}]
+    return api_ok(c.post("/api/v1/products/bulk/", items, format="json"), 200)
+
+
+def probe_api_stock_adjust(c, w):
+    body = {"sku": "P-1", "quantity": 2, "reason": "adjustment"}
+    done = api_ok(c.post("/api/v1/stock/adjustments/", body, format="json"), 201)
+    return done and refresh(w.product).stock == 44  # 50, minus 8 orders of 1, plus 2
+
+
+def probe_api_stock_levels(c, w):
+    body = [{"sku": "P-1", "stock": 100}]
+    done = api_ok(c.post("/api/v1/stock/levels/", body, format="json"), 200)
+    return done and refresh(w.product).stock == 100
+
+
+def probe_api_customer_add(c, w):
+    body = {"email": "api@shop.test", "first_name": "A", "last_name": "Pi"}
+    return api_ok(c.post("/api/v1/customers/", body, format="json"), 201)
+
+
+def probe_api_customer_change(c, w):
+    url = f"/api/v1/customers/{w.customer.email}/"
+    done = api_ok(c.patch(url, {"first_name": "Renamed"}, format="json"), 200)
+    return done and refresh(w.customer).first_name == "Renamed"
+
+
+def probe_api_order_add(c, w):
+    body = {"customer": w.customer.email, "lines": [{"sku": "P-1", "quantity": 1}]}
+    return api_ok(c.post("/api/v1/orders/", body, format="json"), 201)
+
+
+def probe_api_transition(from_status, to_status):
+    def probe(c, w):
+        order = w.orders[(from_status, "a")]
+        url = f"/api/v1/orders/{order.number}/transitions/"
+        done = api_ok(c.post(url, {"to": to_status}, format="json"), 200)
+        assert done == (refresh(order).status == to_status)
+        return done
+
+    return probe
+
+
+def probe_api_docs(c, w):
+    response = c.get("/api/v1/docs/")
+    return response.status_code == 200
+
+
+def probe_token_view_own(c, w):
+    response = c.get(admin_url("backoffice_apitoken_changelist"))
+    return response.status_code == 200 and "matrix" in response.content.decode()
+
+
+def probe_token_add(c, w):
+    before = ApiToken.objects.count()
+    c.post(admin_url("backoffice_apitoken_add"), {"user": w.target.pk, "name": "new"})
+    return ApiToken.objects.count() == before + 1
+
+
+CSV_ORDERS = "external_reference,customer_email,sku,quantity\nCSV-1,buyer@shop.test,P-1,1\n"
 CSV_PRODUCTS = "sku,name,category,price,stock,is_active\nIMP-1,Imported,shoes,2.00,3,1\n"
 CSV_CATEGORIES = "slug,name\nimported,Imported\n"
 CSV_CUSTOMERS = "email,first_name,last_name\nimported@shop.test,Imp,Orted\n"
@@ -508,6 +604,31 @@ PROBES = {
     ("order", "mark delivered"): probe_transition("shipped", "delivered"),
     ("order", "cancel"): probe_transition("pending", "cancelled"),
     ("order", "mark returned"): probe_transition("delivered", "returned"),
+    ("order", "import"): probe_import("orders_order", CSV_ORDERS),
+    ("API schema", "read"): probe_api_get("/api/v1/schema/?format=json"),
+    ("API docs page", "view"): probe_api_docs,
+    ("API product", "read"): probe_api_get("/api/v1/products/P-1/"),
+    ("API product", "create or replace"): probe_api_product_put,
+    ("API product", "change"): probe_api_product_patch,
+    ("API product", "bulk upsert"): probe_api_product_bulk,
+    ("API stock", "read levels"): probe_api_get("/api/v1/stock/?sku=P-1"),
+    ("API stock", "adjust"): probe_api_stock_adjust,
+    ("API stock", "set levels"): probe_api_stock_levels,
+    ("API stock", "read movements"): probe_api_get("/api/v1/stock/movements/"),
+    ("API customer", "read"): probe_api_get(lambda w: f"/api/v1/customers/{w.customer.email}/"),
+    ("API customer", "add"): probe_api_customer_add,
+    ("API customer", "change"): probe_api_customer_change,
+    ("API order", "read"): probe_api_get(
+        lambda w: f"/api/v1/orders/{w.orders[('paid', 'a')].number}/"
+    ),
+    ("API order", "add"): probe_api_order_add,
+    ("API order", "mark paid"): probe_api_transition("pending", "paid"),
+    ("API order", "mark shipped"): probe_api_transition("paid", "shipped"),
+    ("API order", "mark delivered"): probe_api_transition("shipped", "delivered"),
+    ("API order", "cancel"): probe_api_transition("pending", "cancelled"),
+    ("API order", "mark returned"): probe_api_transition("delivered", "returned"),
+    ("API token", "view own"): probe_token_view_own,
+    ("API token", "add"): probe_token_add,
     ("user", "view"): probe_view("backoffice_user_changelist"),
     ("user", "add"): probe_user_add,
     ("user", "change"): probe_user_change,
@@ -544,7 +665,8 @@ def test_every_cell_has_a_probe():
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("cell", list(MATRIX), ids=lambda cell: f"{cell[0]}:{cell[1]}")
 def test_permission_matrix_cell(world, actor, cell):
-    client = world.client(actor)
+    api_cell = cell[0].startswith("API") and cell[0] not in ("API docs page", "API token")
+    client = world.api_client(actor) if api_cell else world.client(actor)
     if cell in SETUP:
         SETUP[cell](world)
     before = dump()

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Local
     "catalog",
     "orders",
@@ -346,6 +349,67 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "foundation.previews.PreviewStorage"
 IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 60 * 60)
 IMPORT_PREVIEWS_PER_USER = env_int("IMPORT_PREVIEWS_PER_USER", 3)
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False  # we escape formulae ourselves (prefix ')
+
+# Integration API (docs/api.md): Django REST Framework under API_PATH_PREFIX, JSON only.
+API_PATH_PREFIX = "/api/"
+# Requests per minute, counted in the shared cache: per API token, per user otherwise
+# (JWT, session), and per address for the anonymous JWT login.
+API_RATE_TOKEN = os.environ.get("API_RATE_TOKEN", "12000/min")
+API_RATE_USER = os.environ.get("API_RATE_USER", "1200/min")
+API_RATE_ANON = os.environ.get("API_RATE_ANON", "60/min")
+# Idempotency keys (and the answers they replay) are kept at least this many hours.
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
+# A token's last_used_at is written at most once per this many seconds (not per request).
+API_TOKEN_TOUCH_SECONDS = env_int("API_TOKEN_TOUCH_SECONDS", 60)
+API_BULK_MAX_ITEMS = env_int("API_BULK_MAX_ITEMS", 10_000)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 100)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 1000)
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["foundation.api.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "backoffice.api.authentication.ApiTokenAuthentication",
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The interactive docs (and a logged-in staff member's browser), CSRF enforced.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["foundation.api.ModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["foundation.api.TokenOrUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": API_RATE_TOKEN,
+        "user": API_RATE_USER,
+        "anon": API_RATE_ANON,
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backoffice.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNICODE_JSON": True,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_int("JWT_REFRESH_HOURS", 24)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Store back-office API",
+    "DESCRIPTION": "Products, stock, customers and orders for storefronts, ERPs and "
+    "marketplaces. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served by the app itself (drf-spectacular-sidecar): no CDN, and the CSP allows it.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "NewOrderStatusEnum": ["pending", "paid"],
+    },
+}
 
 UNFOLD = {
     "SITE_TITLE": _("Store back-office"),

@@ -23,12 +23,12 @@ from catalog.admin.images import thumbnail_html
 from catalog.admin.picker import ProductPickerWidget
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
-from foundation.admin.base import HistoryExportAdmin
+from foundation.admin.base import BackofficeAdmin
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.exporting import stream_order_lines_csv
 from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
-from orders.resources import OrderLineResource
+from orders.resources import OrderImportResource, OrderLineResource
 from orders.search import order_number_query, person_query
 from orders.services import (
     TRANSITIONS,
@@ -130,8 +130,9 @@ def _detail_transition(to_status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(HistoryExportAdmin):
+class OrderAdmin(BackofficeAdmin):
     form = OrderForm
+    # Export: one row per order line; import: orders from a channel's CSV (by reference).
     resource_classes = [OrderLineResource]
     inlines = [OrderItemInline]
     list_display = [
@@ -153,7 +154,14 @@ class OrderAdmin(HistoryExportAdmin):
     ]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    readonly_fields = ["number", "total", "item_count", "display_ledger", "updated_at"]
+    readonly_fields = [
+        "number",
+        "external_reference",
+        "total",
+        "item_count",
+        "display_ledger",
+        "updated_at",
+    ]
     ordering = ["-placed_at", "-id"]
     show_full_result_count = False
     history_revert_allowed = False  # a revert could skip the status workflow and stock
@@ -161,7 +169,20 @@ class OrderAdmin(HistoryExportAdmin):
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
 
     fieldsets = [
-        (None, {"fields": ["number", "customer", "status", "placed_at", "notes", "read_version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "external_reference",
+                    "customer",
+                    "status",
+                    "placed_at",
+                    "notes",
+                    "read_version",
+                ]
+            },
+        ),
         (
             "Shipping address",
             {
@@ -359,6 +380,9 @@ class OrderAdmin(HistoryExportAdmin):
             response["Content-Disposition"] = f'attachment; filename="order-lines-{stamp}.csv"'
             return response
         return super()._do_file_export(file_format, request, queryset, export_form)
+
+    def get_import_resource_classes(self, request: HttpRequest) -> list:
+        return [OrderImportResource]
 
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
         # The export has one row per line of the orders the list shows.

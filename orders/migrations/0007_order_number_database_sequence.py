@@ -54,6 +54,6 @@ def drop_sequence(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0005_order_version_and_total_check")]
+    dependencies = [("orders", "0006_order_external_reference")]
 
     operations = [migrations.RunPython(create_sequence, drop_sequence)]

@@ -1,0 +1,111 @@
+"""API tokens in the admin: superusers make and revoke them; every user sees their own.
+
+A new token's key is shown once, on the page that answers the save, and never again (only
+its digest is stored).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+
+from backoffice.models import ApiToken
+from backoffice.services import api_token_create, api_token_revoke
+
+
+class ApiTokenForm(forms.ModelForm):
+    expires_days = forms.IntegerField(
+        required=False, min_value=1, max_value=3650, help_text="Empty: never expires."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(UnfoldModelAdmin):
+    list_display = ["name", "user", "prefix", "display_state", "expires_at", "last_used_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = ["prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    actions = ["revoke_tokens"]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenForm
+            kwargs["fields"] = ["user", "name", "expires_days"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ["user", "name", "expires_days"]
+        return ["user", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return ["user", *self.readonly_fields] if obj is not None else []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    # Superusers manage every token; a staff user sees (and may revoke) their own.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            request.user.is_superuser or obj is None or obj.user_id == request.user.pk
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    @admin.display(description="State")
+    def display_state(self, obj: ApiToken) -> str:
+        if obj.revoked_at:
+            return "revoked"
+        if obj.expires_at and obj.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        # get_queryset already limits a staff user to their own tokens.
+        revoked = api_token_revoke(tokens=queryset)
+        self.message_user(request, f"{revoked} token(s) revoked.")
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        token, key = api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            expires_days=form.cleaned_data.get("expires_days"),
+        )
+        obj.pk, obj._new_key = token.pk, key
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue=None):
+        # The key is on this page only: not in a message (cookie) nor in the log.
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "token": ApiToken.objects.get(pk=obj.pk),
+            "key": obj._new_key,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/backoffice/token_created.html", context)

@@ -1,0 +1,1 @@
+"""The integration API's top layer: URLs, authentication, idempotency, error mapping."""

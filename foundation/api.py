@@ -1,0 +1,172 @@
+"""Pieces every app's API shares: the JSON parser, permissions, throttling, pagination, ETags.
+
+The apps' serializers and views live in ``catalog.api`` and ``orders.api``; the router,
+authentication, idempotency and the mapping of domain errors to status codes are the top
+layer's (``backoffice.api``).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from rest_framework import exceptions, parsers, permissions, throttling
+from rest_framework.pagination import CursorPagination
+from rest_framework.settings import api_settings
+
+NUL_MESSAGE = "Contains a NUL character."
+
+
+def nest(path: Iterable, message) -> dict:
+    """Return ``{"lines": {"0": {"sku": [message]}}}`` for the path ("lines", 0, "sku")."""
+    parts = [str(part) for part in path] or ["non_field_errors"]
+    error: dict | list = [message]
+    for part in reversed(parts):
+        error = {part: error}
+    return error
+
+
+def _find_nul(value, path: tuple = ()) -> tuple | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return (*path, str(key).replace("\x00", "\\u0000"))
+            found = _find_nul(item, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_nul(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies only; a NUL character anywhere is a 400 naming the field.
+
+    No field of the application can hold one, and PostgreSQL refuses it in text.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        found = _find_nul(data)
+        if found is not None:
+            raise exceptions.ValidationError(nest(found, NUL_MESSAGE), code="nul_character")
+        return data
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """The roles' model permissions, reading included (``view_<model>`` for GET).
+
+    A view may name its own with ``required_permissions = {"POST": ["catalog.adjust_stock"]}``
+    (methods it does not name need none beyond being logged in).
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        required = getattr(view, "required_permissions", None)
+        if required is not None:
+            return user.has_perms(required.get(request.method, []))
+        return super().has_permission(request, view)
+
+
+class TokenOrUserThrottle(throttling.SimpleRateThrottle):
+    """Requests per API token (rate "token"), per user (rate "user"), or per address ("anon").
+
+    Counted in the shared cache, so every web process sees the same counts.
+    """
+
+    scope = "user"
+
+    def __init__(self) -> None:  # the rate depends on the request (allow_request)
+        pass
+
+    def allow_request(self, request, view) -> bool:
+        ident = getattr(request.auth, "throttle_ident", None)
+        if ident is not None:
+            self.scope = "token"
+        elif request.user and request.user.is_authenticated:
+            self.scope, ident = "user", str(request.user.pk)
+        else:
+            self.scope = "anon"
+            ident = import_string(settings.AXES_CLIENT_IP_CALLABLE)(request) or "unknown"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.ident = ident
+        return super().allow_request(request, view)
+
+    def get_rate(self) -> str:
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # read now: tests change it
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+class Cursor(CursorPagination):
+    """Cursor pages in a stable order (``ordering`` of the view), for incremental sync."""
+
+    page_size_query_param = "page_size"
+
+    def __init__(self) -> None:
+        self.page_size = settings.API_PAGE_SIZE
+        self.max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_ordering(self, request, queryset, view):
+        return view.cursor_ordering
+
+
+def quoted(value: str) -> str:
+    return f'"{value}"'
+
+
+def content_etag(data) -> str:
+    """An ETag from a representation: changes whenever any of its values does."""
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return quoted(hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_detail = "The object changed since you read it: GET it again for the new ETag."
+    default_code = "precondition_failed"
+
+
+def check_if_match(request, current_etag: str) -> None:
+    """Raise 412 when the request's If-Match names none of the object's current ETag.
+
+    Without If-Match the write goes ahead (the header is optional); ``*`` matches anything.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    wanted = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    if "*" in wanted or current_etag in wanted:
+        return
+    raise PreconditionFailed()
+
+
+def expected_version(request) -> int | None:
+    """The version an If-Match of ``"<number>"`` names (orders' ETags), or None."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed()
+    return int(value)
