@@ -9,6 +9,7 @@ item's index: ``{"3": {"price": ["Must be 0 or more, got -1."]}}``.
 import secrets
 from collections.abc import Sequence
 from datetime import UTC
+from decimal import Decimal
 
 import tablib
 from django.conf import settings
@@ -386,18 +387,18 @@ class StockLevels(APIView):
         )
 
 
-def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int]]:
-    """(pk, sku, stock) by sku_key, in few queries."""
+def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int, Decimal]]:
+    """(pk, sku, stock, price) by sku_key, in few queries."""
     keys = sorted({sku_key(s) for s in skus})
-    found: dict[str, tuple[int, str, int]] = {}
+    found: dict[str, tuple[int, str, int, Decimal]] = {}
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
         if connection.vendor == "mysql":
             rows = Product.objects.filter(sku__in=chunk)
         else:
             rows = Product.objects.alias(key=Upper("sku")).filter(key__in=chunk)
-        for pk, sku, stock in rows.values_list("pk", "sku", "stock"):
-            found[sku_key(sku)] = (pk, sku, stock)
+        for pk, sku, stock, price in rows.values_list("pk", "sku", "stock", "price"):
+            found[sku_key(sku)] = (pk, sku, stock, price)
     return found
 
 

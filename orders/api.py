@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import API_HISTORY_REASON, nul_free, parse_time, products_by_sku
-from catalog.models import Product, sku_key
+from catalog.models import sku_key
 from foundation.api import Cursor, check_if_match, content_etag, expected_version, quoted
 from orders.models import MAX_MONEY, Customer, Order, OrderItem, OrderStatus
 from orders.services import order_save, order_transition
@@ -315,20 +315,18 @@ def order_create(data: dict, *, user) -> Order:
             if name in data
         },
     )
-    add = [
-        OrderItem(
-            product_id=found[sku_key(line["sku"])][0],
-            quantity=line["quantity"],
-            unit_price=line.get("unit_price"),
+    add = []
+    for line in lines:
+        pk, _, _, price = found[sku_key(line["sku"])]
+        unit_price = line.get("unit_price")
+        # A blank price is the product's price at this moment (read with its key above).
+        add.append(
+            OrderItem(
+                product_id=pk,
+                quantity=line["quantity"],
+                unit_price=price if unit_price is None else unit_price,
+            )
         )
-        for line in lines
-    ]
-    products = {}
-    if any(line.unit_price is None for line in add):  # the product's price at this moment
-        products = Product.objects.in_bulk([line.product_id for line in add])
-    for line in add:
-        if line.unit_price is None:
-            line.product = products[line.product_id]
     try:
         with transaction.atomic():
             return order_save(order=order, user=user, add=add, reason=API_HISTORY_REASON)

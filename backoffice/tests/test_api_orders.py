@@ -287,3 +287,29 @@ def test_idempotency_key_expires_after_the_kept_hours(api, products, settings):
         api.post(ORDERS, new_order(), format="json", HTTP_IDEMPOTENCY_KEY="old").status_code == 201
     )
     assert Order.objects.count() == 2
+
+
+def test_order_create_queries_do_not_grow_with_lines(api, settings):
+    """An API order of 1, 10 and 50 lines: the same queries, at most 25."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The throttle's counter lives in the shared cache: Redis in production, the database
+    # cache table in the tests. Counted here are the order's own queries.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    products = [make_product(f"Q{i:03d}", stock=100, price="2.50") for i in range(50)]
+    make_customer("buyer@shop.test")
+    api.get(ORDERS)  # the token's first use writes its last_used (once a minute)
+    counts = []
+    for lines in (1, 10, 50):
+        body = {
+            "customer": "buyer@shop.test",
+            "lines": [{"sku": p.sku, "quantity": 1} for p in products[:lines]],
+        }
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(ORDERS, body)
+        assert response.status_code == 201, response.json()
+        assert len(response.json()["lines"]) == lines
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2] <= 25, counts

@@ -61,3 +61,25 @@ def test_order_admin_add_queries_do_not_grow_with_lines(
     order = Order.objects.get()
     assert order.items.count() == lines
     assert StockMovement.objects.filter(reference=order.stock_reference).count() == lines
+
+
+def test_order_import_queries_per_order_do_not_grow_with_lines(catalog, superuser):
+    """One CSV order of 1, 10 and 50 lines: the same queries, at most 25."""
+    import tablib
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.resources import OrderImportResource
+
+    make_customer("csv@shop.test")
+    header = "external_reference,customer_email,sku,quantity\n"
+    counts = []
+    for lines in LINES:
+        rows = "".join(f"CSV-{lines},csv@shop.test,{p.sku},1\n" for p in catalog[:lines])
+        dataset = tablib.Dataset().load(header + rows, format="csv")
+        with CaptureQueriesContext(default_connection) as queries:
+            result = OrderImportResource().import_data(dataset, dry_run=False, user=superuser)
+        assert not result.has_errors() and not result.has_validation_errors()
+        assert Order.objects.get(external_reference=f"CSV-{lines}").items.count() == lines
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2] <= 25, counts
