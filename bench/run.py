@@ -355,21 +355,21 @@ def main() -> None:
     ]
     for size in sorted({s for _, s in plan} - {"vendors"}):
         prepare(size, fresh=size == "race")
-    static_root = tempfile.mkdtemp(prefix="bench-static-")
-    env = settings_env(args.settings, static_root)
-    if args.settings == "production":
-        print(f"building static files into {static_root} …", flush=True)
-        build_static(env)
     results = []
-    for group, size in plan:
-        if group == "pages":
-            vacuum(size)  # whatever ran before, the pages meet a vacuumed database
-        print(f"measuring {group} on {size} …", flush=True)
-        heavy = ("imports", "export", "admin_import", "import_vendor")
-        repeat = 1 if group == "race" else (3 if group in heavy else args.repeat)
-        results.extend(measure(group, size, repeat, env))
-        if group in WRITES:
-            vacuum(size)
+    with tempfile.TemporaryDirectory(prefix="bench-static-") as static_root:
+        env = settings_env(args.settings, static_root)
+        if args.settings == "production":
+            print(f"building static files into {static_root} …", flush=True)
+            build_static(env)
+        for group, size in plan:
+            if group == "pages":
+                vacuum(size)  # whatever ran before, the pages meet a vacuumed database
+            print(f"measuring {group} on {size} …", flush=True)
+            heavy = ("imports", "export", "admin_import", "import_vendor")
+            repeat = 1 if group == "race" else (3 if group in heavy else args.repeat)
+            results.extend(measure(group, size, repeat, env))
+            if group in WRITES:
+                vacuum(size)
     groups = list(dict.fromkeys(g for g, _ in plan))
     report = heading(args.settings, groups, started, load) + "\n\n" + table(results)
     missed = [r for r in results if held_against(r, results)[1] is False]
