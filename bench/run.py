@@ -228,6 +228,14 @@ def vacuum(size: str) -> None:
 # The table -------------------------------------------------------------------------------------
 
 
+# Figures shown beside the main one, when a measurement has them.
+NOTES = (
+    "sql_ms", "cpu_ms", "write_queries", "history_rows", "ledger_rows", "first_bytes_s",
+    "peak_rss_mb", "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
+    "oversold_products", "reconcile_disagreements",
+)  # fmt: skip
+
+
 def figure(r: dict) -> str:
     """The measurement's main figure: a rate when it has one, else the median time."""
     spread = f"{r['min_s'] * 1000:,.1f} to {r['max_s'] * 1000:,.1f}"
@@ -238,9 +246,7 @@ def figure(r: dict) -> str:
     notes = []
     if "queries" in r:
         notes.append(f"{r['queries']} queries")
-    for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s", "peak_rss_mb",
-                "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
-                "oversold_products", "reconcile_disagreements"):  # fmt: skip
+    for key in NOTES:
         if key in r:
             value = r[key]
             notes.append(f"{key}={value:,.3g}" if isinstance(value, float) else f"{key}={value:,}")
