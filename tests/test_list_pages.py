@@ -77,6 +77,7 @@ def test_list_cells_are_the_ones_unfold_draws(admin_client_super):
     order = make_order([(product, 1)], customer=make_customer())
 
     page = admin_client_super.get("/admin/catalog/product/").content.decode()
+    assert 'id="action-toggle"' in page  # the column header: select the whole page
     for each in Product.objects.all():
         assert checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(each.pk)) in page
         assert f'href="/admin/catalog/product/{each.pk}/change/"' in page
