@@ -55,7 +55,7 @@ class BaseAdmin(UnfoldModelAdmin):
         # Unfold renders the checkbox widget's templates again for every row.
         return row_checkbox(obj.pk)
 
-    vars(action_checkbox).update(vars(UnfoldModelAdmin.action_checkbox))  # its header
+    vars(action_checkbox).update(vars(UnfoldModelAdmin.action_checkbox))  # its description
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return KeysFirstChangeList
