@@ -36,6 +36,12 @@ SIDEBAR_GROUPS = [
 ]
 
 
+# Keys Unfold's sidebar template asks every group and link for. Missing, each lookup fails
+# through Django's slow path (an exception and a dir() of the dict): about fifty a page.
+GROUP_DEFAULTS = {"collapsible": False}
+ITEM_DEFAULTS = {"link_callback": None, "link_attrs": None, "icon_template": None}
+
+
 def environment_callback(request: HttpRequest) -> list[str]:
     """Return the header badge: the environment's name and its colour."""
     name = settings.ENVIRONMENT_NAME.upper()
@@ -52,6 +58,7 @@ def _model_item(title: str, icon: str, label: str) -> dict | None:
         "title": title,
         "icon": icon,
         "link": link,
+        **ITEM_DEFAULTS,
         # Hides the link only; the admin view itself checks the permission again.
         "permission": lambda request: request.user.has_perm(f"{app_label}.view_{model_name}"),
     }
@@ -63,12 +70,18 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
         {
             "title": _("Overview"),
             "items": [
-                {"title": _("Dashboard"), "icon": "dashboard", "link": reverse("admin:index")}
+                {
+                    "title": _("Dashboard"),
+                    "icon": "dashboard",
+                    "link": reverse("admin:index"),
+                    **ITEM_DEFAULTS,
+                }
             ],
+            **GROUP_DEFAULTS,
         }
     ]
     for title, items in SIDEBAR_GROUPS:
         links = [item for item in (_model_item(*spec) for spec in items) if item]
         if links:
-            groups.append({"title": title, "separator": True, "items": links})
+            groups.append({"title": title, "separator": True, "items": links, **GROUP_DEFAULTS})
     return groups

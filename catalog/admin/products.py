@@ -39,6 +39,7 @@ from catalog.services import (
 )
 from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
+from foundation.admin.cells import boolean_icon, label
 from foundation.search import text_query, words
 
 STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
@@ -57,7 +58,7 @@ class ProductAdmin(BackofficeAdmin):
         "category",
         "price",
         "display_stock",
-        "is_active",
+        "display_active",
         "updated_at",
     ]
     list_display_links = ["sku", "name"]
@@ -129,9 +130,15 @@ class ProductAdmin(BackofficeAdmin):
             fieldsets.append(("Dates", {"fields": ["created_at", "updated_at"]}))
         return fieldsets
 
-    @display(description="Stock", ordering="stock", label=STOCK_LABELS)
-    def display_stock(self, obj: Product) -> tuple[str, str]:
-        return obj.stock_state, f"{obj.stock} · {StockState(obj.stock_state).label}"
+    # Labels and icons from foundation.admin.cells: each distinct one is rendered once.
+    @display(description="Stock", ordering="stock")
+    def display_stock(self, obj: Product) -> str:
+        state = StockState(obj.stock_state)
+        return label(f"{obj.stock} · {state.label}", STOCK_LABELS[state])
+
+    @display(description="Active", ordering="is_active")
+    def display_active(self, obj: Product) -> str:
+        return boolean_icon(obj.is_active)
 
     # Actions -----------------------------------------------------------------------------
 

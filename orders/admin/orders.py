@@ -24,6 +24,7 @@ from catalog.admin.picker import ProductPickerWidget
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from foundation.admin.base import BackofficeAdmin
+from foundation.admin.cells import label
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.exporting import stream_order_lines_csv
@@ -227,9 +228,10 @@ class OrderAdmin(BackofficeAdmin):
             fields.append("status")  # new orders start as pending
         return fields
 
-    @display(description="Status", ordering="status", label=STATUS_LABELS)
-    def display_status(self, obj: Order) -> tuple[str, str]:
-        return obj.status, obj.get_status_display()
+    @display(description="Status", ordering="status")
+    def display_status(self, obj: Order) -> str:
+        # Rendered once per status (foundation.admin.cells), not once per row.
+        return label(obj.get_status_display(), STATUS_LABELS.get(obj.status))
 
     @admin.display(description="Ledger rows")
     def display_ledger(self, obj: Order) -> str:
