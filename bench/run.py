@@ -47,7 +47,7 @@ VENDOR_SQLITE = ROOT / "bench" / "results" / "vendor.sqlite3"
 SIZES = {
     "small": {"categories": 20, "products": 1_000, "customers": 1_000, "orders": 1_000},
     "large": {"categories": 50, "products": 100_000, "customers": 100_000, "orders": 1_000_000},
-    "race": {"categories": 2, "products": 20, "customers": 8, "orders": 0},
+    "race": {"categories": 2, "products": 220, "customers": 8, "orders": 0},
 }
 # Which database each group runs against.
 PLAN = [
