@@ -233,3 +233,50 @@ def order_writes() -> Iterator[None]:
 
 def order_writes_allowed() -> bool:
     return _writes_allowed.get()
+
+
+# Rollups (orders.rollups) ----------------------------------------------------------------------
+# Kept by the transaction that writes an order, so that the dashboard reads a few hundred
+# rows instead of a million orders. Amounts are in cents: sums stay exact on every database
+# (SQLite adds decimals as floats).
+
+
+class DailyOrderRollup(models.Model):
+    """Orders placed on one store day that are now in one status: how many, and their total.
+
+    Each (day, status) is spread over ``orders.rollups.SHARDS`` rows (by order id) so that
+    orders placed at the same time do not queue for one row; readers sum the shards.
+    """
+
+    day = models.DateField()
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    shard = models.PositiveSmallIntegerField()
+    orders = models.BigIntegerField(default=0)
+    total_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "status", "shard"], name="order_rollup_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.status} #{self.shard}: {self.orders}"
+
+
+class DailyProductRollup(models.Model):
+    """Units and line revenue of one product on orders placed on one store day that hold
+    stock (not cancelled or returned): the dashboard's top products."""
+
+    day = models.DateField()
+    # Not sharded: orders that sell the same product queue for its stock row anyway.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    units = models.BigIntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "product"], name="product_rollup_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} product {self.product_id}: {self.units}"

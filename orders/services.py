@@ -39,6 +39,7 @@ from orders.models import (
     order_stock_reference,
     order_writes,
 )
+from orders.rollups import rollups_apply, rollups_snapshot
 from orders.signals import order_deleted, order_saved
 
 # (from, to) -> the permission codename (app "orders") that allows the move.
@@ -211,6 +212,7 @@ def order_save(
                     "order cannot change."
                 )
             lines = {line.pk: line for line in OrderItem.objects.filter(order_id=order.pk)}
+        before = None if created else rollups_snapshot(order.pk)
         _apply_line_changes(order, lines, change=change, remove=remove)
         for line in [*add, *change]:
             if line.unit_price is None:  # the price at the time of ordering
@@ -224,6 +226,7 @@ def order_save(
         order.save()
         _write_lines(order, user=user, add=add, change=change, remove=remove)
         order_saved.send(sender=Order, order=order, user=user, created=created)
+        rollups_apply(before, rollups_snapshot(order.pk))
     return order
 
 
@@ -268,11 +271,13 @@ def order_transition(
         if expected_version is not None and locked.version != expected_version:
             raise OrderChanged(locked)
         check_transition(order=locked, to_status=to_status, user=user)
+        before = rollups_snapshot(locked.pk)
         locked.status = to_status
         locked.version += 1
         locked._history_user = user
         locked.save(update_fields=["status", "version", "updated_at"])
         order_saved.send(sender=Order, order=locked, user=user, created=False)
+        rollups_apply(before, rollups_snapshot(locked.pk))
     return locked
 
 
@@ -281,12 +286,14 @@ def order_delete(*, order: Order, user) -> None:
     """Delete ``order`` and its lines; the receivers give back what it held."""
     with order_writes():
         locked = _lock(order)
+        before = rollups_snapshot(locked.pk)
         lines = list(OrderItem.objects.filter(order_id=locked.pk))
         _write_lines(locked, user=user, add=(), change=(), remove=lines)
         locked._history_user = user
         locked.delete()
         locked.pk = order.pk  # delete() clears it; the receivers still name the order
         order_deleted.send(sender=Order, order=locked, user=user)
+        rollups_apply(before, None)
 
 
 def _lock(order: Order) -> Order:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import make_product
-from orders.tests.factories import make_customer, make_order
+from orders.tests.factories import make_customer, make_order, move_order
 
 pytestmark = pytest.mark.django_db
 
@@ -17,26 +17,28 @@ INDEX = reverse("admin:index")
 
 
 @pytest.fixture
-def store():
-    """A, B and C; five orders placed today, 3, 5, 10 and 40 days ago."""
+def store(superuser):
+    """A, B and C; five orders placed today, 3, 5, 10 and 40 days ago, moved through the
+    workflow by the services (so stock and rollups follow)."""
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     a = make_product("A", stock=20, price="10.00")
     b = make_product("B", stock=10, price="5.00")
     make_product("C", stock=0, price="1.00")  # out of stock
     customer = make_customer()
-    make_order([(a, 2)], customer=customer, placed_at=today + timedelta(seconds=1))
-    make_order([(b, 4)], customer=customer, placed_at=now - timedelta(days=3))
-    make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=10))
-    make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=5))
-    make_order([(b, 1)], customer=customer, placed_at=now - timedelta(days=40))
-    from orders.models import Order
-
-    statuses = ["pending", "paid", "delivered", "cancelled", "delivered"]
-    for order, status in zip(Order.objects.order_by("pk"), statuses, strict=True):
-        Order.objects.filter(pk=order.pk).update(status=status)
-    # B: 10 - 4 - 1 = 5, at its threshold: low. A: 20 - 2 - 1 - 1 = 16 (the cancelled
-    # order's unit is still out here: its status was set directly, bypassing the services).
+    orders = [
+        make_order([(a, 2)], customer=customer, placed_at=today + timedelta(seconds=1)),
+        make_order([(b, 4)], customer=customer, placed_at=now - timedelta(days=3)),
+        make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=10)),
+        make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=5)),
+        make_order([(b, 1)], customer=customer, placed_at=now - timedelta(days=40)),
+    ]
+    walks = [(), ("paid",), ("paid", "shipped", "delivered"), ("cancelled",)]
+    walks.append(("paid", "shipped", "delivered"))
+    for order, walk in zip(orders, walks, strict=True):
+        move_order(order, *walk, user=superuser)
+    # B: 10 - 4 - 1 = 5, at its threshold: low. A: 20 - 2 - 1 = 17 (the cancelled order
+    # gave its unit back).
 
 
 def kpis(response) -> dict[str, tuple[str, str, str]]:
@@ -63,7 +65,8 @@ def test_dashboard_figures_on_a_hand_made_store(admin_client_super, store):
     assert figures["Low on stock"][0] == "1"
     top = response.context["top_products"]["rows"]
     assert [(row[1], row[3]) for row in top] == [("B", 4), ("A", 3)]
-    assert len(response.context["movements"]["rows"]) == 7  # 2 initial stocks + 5 orders
+    # 2 initial stocks, 5 orders, 1 cancellation
+    assert len(response.context["movements"]["rows"]) == 8
 
 
 def test_dashboard_out_of_stock_link_lists_exactly_those_products(admin_client_super, store):
@@ -124,16 +127,17 @@ def test_dashboard_figures_are_cached_per_role_when_enabled(admin_client_super, 
 def test_dashboard_revenue_per_day_counts_the_stores_days_on_every_database(settings):
     # Auckland is UTC+13 in November. MariaDB here has no time-zone tables, so a day cut
     # made by the database (CONVERT_TZ) would come back empty.
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
     from decimal import Decimal
 
-    from backoffice.dashboard import revenue_per_day
+    from backoffice.dashboard import revenue_per_day, sales_by_day
 
     settings.TIME_ZONE = "Pacific/Auckland"
     mug = make_product("MUG", stock=10, price="10.00")
     late_evening_utc = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)  # 21 Nov, 01:30 there
     make_order([(mug, 2)], placed_at=late_evening_utc, shipping_cost=Decimal("0.00"))
     make_order([(mug, 1)], placed_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # 20 Nov, 22:00
-    chart = revenue_per_day(datetime(2026, 11, 21, 3, 0, tzinfo=UTC), days=3)
+    today = date(2026, 11, 21)
+    chart = revenue_per_day(sales_by_day(today), today, days=3)
     assert chart["labels"] == ["19 Nov", "20 Nov", "21 Nov"]
     assert chart["datasets"][0]["data"] == [0.0, 10.0, 20.0]
