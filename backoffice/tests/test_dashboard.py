@@ -1,6 +1,7 @@
 """The dashboard: figures on a hand-made store, blocks per role, bounded queries."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import make_product
-from orders.tests.factories import make_customer, make_order, move_order
+from orders.tests.factories import make_customer, make_order, move_order, store_with_history
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,94 @@ def test_dashboard_revenue_per_day_counts_the_stores_days_on_every_database(sett
     chart = revenue_per_day(sales_by_day(today), today, days=3)
     assert chart["labels"] == ["19 Nov", "20 Nov", "21 Nov"]
     assert chart["datasets"][0]["data"] == [0.0, 10.0, 20.0]
+
+
+def direct_figures(today):
+    """The dashboard's figures counted straight from the orders and lines (store days)."""
+    from orders.models import HOLDS_STOCK, Order, OrderItem
+    from orders.rollups import store_day
+
+    orders = [(store_day(o.placed_at), o.status, o.total) for o in Order.objects.all()]
+
+    def window(days: int, back: int = 0) -> tuple[int, Decimal]:
+        last = today - timedelta(days=back * days)
+        first = last - timedelta(days=days - 1)
+        inside = [(s, t) for d, s, t in orders if first <= d <= last]
+        return len(inside), sum((t for s, t in inside if s in HOLDS_STOCK), Decimal("0.00"))
+
+    figures = {}
+    for label, days in {"today": 1, "last 7 days": 7, "last 30 days": 30}.items():
+        (n, revenue), (prev_n, prev_revenue) = window(days), window(days, back=1)
+        figures[f"Revenue {label}"] = (revenue, prev_revenue)
+        figures[f"Orders {label}"] = (n, prev_n)
+    first = today - timedelta(days=29)
+    units: dict[str, list] = {}
+    for item in OrderItem.objects.select_related("order", "product"):
+        if item.order.status in HOLDS_STOCK and first <= store_day(item.order.placed_at):
+            row = units.setdefault(item.product.sku, [0, Decimal("0.00")])
+            row[0] += item.quantity
+            row[1] += item.line_total
+    top = sorted(units.items(), key=lambda kv: (-kv[1][0], kv[0]))[:10]
+    chart = [
+        float(sum((t for d, s, t in orders if d == day and s in HOLDS_STOCK), Decimal(0)))
+        for day in (today - timedelta(days=n) for n in reversed(range(30)))
+    ]
+    by_status = [
+        sum(1 for d, s, _ in orders if s == status and first <= d <= today)
+        for status in ["pending", "paid", "shipped", "delivered", "cancelled", "returned"]
+    ]
+    return figures, [(sku, u, f"{r:,.2f}") for sku, (u, r) in top], chart, by_status
+
+
+def test_dashboard_shows_what_a_direct_aggregate_of_the_orders_gives(admin_client_super, superuser):
+    import json
+
+    from backoffice.dashboard import _change, _money
+    from orders.rollups import store_day
+
+    store_with_history(superuser)
+    response = admin_client_super.get(INDEX)
+    figures, top, chart, by_status = direct_figures(store_day(timezone.now()))
+    expected = {
+        title: (_money(now) if title.startswith("Revenue") else str(now), _change(now, before))
+        for title, (now, before) in figures.items()
+    }
+    shown = {title: (value, change) for title, (value, change, _) in kpis(response).items()}
+    assert {title: shown[title] for title in expected} == expected
+    assert int(shown["Orders last 30 days"][0]) > 5  # the store has orders in the windows
+    rows = response.context["top_products"]["rows"]
+    assert [(row[1], row[3], row[4]) for row in rows] == top
+    assert json.loads(response.context["revenue_chart"])["datasets"][0]["data"] == chart
+    assert json.loads(response.context["status_chart"])["datasets"][0]["data"] == by_status
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(
+    admin_client_super, store, django_assert_num_queries
+):
+    admin_client_super.get(INDEX)  # the session and the user are read once per request
+    # session, user, sales by day, paid orders, stock cards, top products, their pictures,
+    # latest movements
+    with django_assert_num_queries(8):
+        assert admin_client_super.get(INDEX).status_code == 200
+
+
+def test_dashboard_get_writes_nothing(admin_client_super, store):
+    from orders.models import DailyOrderRollup, DailyProductRollup
+
+    before = (
+        list(DailyOrderRollup.objects.values_list()),
+        list(DailyProductRollup.objects.values_list()),
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert admin_client_super.get(INDEX).status_code == 200
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+    ]
+    assert writes == []
+    after = (
+        list(DailyOrderRollup.objects.values_list()),
+        list(DailyProductRollup.objects.values_list()),
+    )
+    assert after == before

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 from django.db.models import Sum
-from django.utils import timezone
 
 from catalog.tests.factories import make_product
 from orders.models import DailyOrderRollup, DailyProductRollup, Order, OrderItem, OrderStatus
@@ -21,7 +20,7 @@ from orders.rollups import (
     store_day,
 )
 from orders.services import order_delete, order_save
-from orders.tests.factories import make_customer, make_order, move_order
+from orders.tests.factories import make_customer, make_order, move_order, store_with_history
 
 pytestmark = pytest.mark.django_db
 
@@ -135,34 +134,6 @@ def test_rollups_apply_writes_one_statement_per_table(products, django_assert_nu
         rollups_apply(after, after)
     assert by_status() == {(DAY, "cancelled"): (1, 4800)}
     assert by_product() == {}
-
-
-def store_with_history(superuser) -> None:
-    """Orders over 70 days in every status, some edited, one deleted."""
-    mug, tee = make_product("MUG", stock=500, price="8.00"), make_product("TEE", stock=500)
-    now = timezone.now()
-    walks = [
-        (),
-        (OrderStatus.PAID,),
-        (OrderStatus.PAID, OrderStatus.SHIPPED),
-        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
-        (OrderStatus.CANCELLED,),
-        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RETURNED),
-    ]
-    for n in range(24):
-        placed = now - timedelta(days=n * 3, hours=n)
-        order = make_order(
-            [(mug, 1 + n % 3), (tee, 1 + n % 2)][: 1 + n % 2],
-            placed_at=placed,
-            shipping_cost=Decimal(n % 4),
-        )
-        if n % 5 == 0:
-            line = order.items.first()
-            line.quantity += 1
-            order_save(order=order, user=superuser, change=[line])
-            order.refresh_from_db()
-        move_order(order, *walks[n % len(walks)], user=superuser)
-    order_delete(order=Order.objects.order_by("pk").first(), user=superuser)
 
 
 def test_rollups_rebuild_equals_what_the_writes_kept(superuser):
