@@ -43,6 +43,7 @@ PLAN = [
     ("pages", "large"),
     ("export", "large"),
     ("add_order", "large"),
+    ("dashboard", "large"),
     ("race", "race"),
     ("import_vendor", "vendors"),
 ]
@@ -198,7 +199,7 @@ def table(results: list[dict]) -> str:
             notes.append(f"queries {r['queries']}")
         for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s", "peak_rss_mb",
                     "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
-                    "oversold_products", "reconcile_disagreements", "target"):  # fmt: skip
+                    "oversold_products", "reconcile_disagreements", "target", "limit"):  # fmt: skip
             if key in r:
                 value = r[key]
                 notes.append(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
