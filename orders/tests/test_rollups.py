@@ -246,3 +246,44 @@ def test_rollups_stay_exact_with_orders_placed_concurrently(superuser):
     assert sum(n for n, _ in counts.values()) == THREADS * 6
     assert counts[(DAY, "cancelled")][0] == THREADS * 2
     assert sum(u for u, _ in by_product().values()) == THREADS * 4 * 3
+
+
+@pytest.mark.server_db
+@pytest.mark.django_db(transaction=True)
+def test_rollups_apply_concurrently_on_new_and_existing_rows_loses_nothing():
+    # The upserts alone, without the order save around them (PostgreSQL and MariaDB): new
+    # days and products are inserted by several transactions at once, existing ones added to.
+    from django.db import transaction
+
+    from orders.rollups import OrderFigures
+
+    products = [make_product(f"P{n}", stock=0) for n in range(4)]
+    start = threading.Barrier(THREADS)
+    errors: list[Exception] = []
+    lock = threading.Lock()
+
+    def apply(n: int) -> None:
+        try:
+            start.wait()
+            for k in range(20):
+                day = DAY + timedelta(days=k % 5)
+                lines = ((products[k % 4].pk, 1, Decimal("2.50")),)
+                figures = OrderFigures(n * 100 + k, day, "paid", Decimal("2.50"), lines)
+                with transaction.atomic():
+                    rollups_apply(None, figures)
+        except Exception as error:
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=apply, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(n for n, _ in by_status().values()) == THREADS * 20
+    assert by_status()[(DAY, "paid")] == (THREADS * 4, THREADS * 4 * 250)
+    assert sum(u for u, _ in by_product().values()) == THREADS * 20
