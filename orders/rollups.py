@@ -1,9 +1,9 @@
 """Daily rollups of the orders, kept by the transaction that writes an order.
 
 Two tables (``orders.models``): per store day and status, how many orders and their total
-(``DailyOrderRollup``, spread over ``SHARDS`` rows by order id); per store day and product,
-units and line revenue of the orders that hold stock (``DailyProductRollup``). The
-dashboard reads these instead of the orders.
+(``DailyOrderRollup``, spread over ``SHARDS`` rows by order id); per store month and
+product, units and line revenue of the orders that hold stock (``MonthlyProductRollup``).
+The dashboard reads these instead of the orders.
 
 The order services call, inside their transaction and after the order's row lock::
 
@@ -32,7 +32,7 @@ from catalog.models import Product
 from orders.models import (
     HOLDS_STOCK,
     DailyOrderRollup,
-    DailyProductRollup,
+    MonthlyProductRollup,
     Order,
     OrderItem,
 )
@@ -40,8 +40,6 @@ from orders.models import (
 # Rows per (day, status). Order ids are consecutive, so concurrent orders land on
 # different rows; 16 covers well beyond the 8 writers of the benchmark.
 SHARDS = 16
-# Days read at once by the rebuild and the check on databases without time zones in SQL.
-WINDOW_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,11 @@ def store_day(moment: datetime) -> date:
 def store_midnight(day: date) -> datetime:
     """The aware moment the store's ``day`` begins."""
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month: the key of the product rollups."""
+    return day.replace(day=1)
 
 
 def cents(amount: Decimal) -> int:
@@ -118,11 +121,11 @@ def rollups_apply(before: OrderFigures | None, after: OrderFigures | None) -> No
         row[1] += sign * cents(figures.total)
         if figures.status in HOLDS_STOCK:
             for product_id, quantity, unit_price in figures.lines:
-                row = products[(figures.day, product_id)]
+                row = products[(month_of(figures.day), product_id)]
                 row[0] += sign * quantity
                 row[1] += sign * cents(quantity * unit_price)
     _upsert(DailyOrderRollup, ["day", "status", "shard"], ["orders", "total_cents"], orders)
-    _upsert(DailyProductRollup, ["day", "product"], ["units", "revenue_cents"], products)
+    _upsert(MonthlyProductRollup, ["month", "product"], ["units", "revenue_cents"], products)
 
 
 def _upsert(model, keys: list[str], sums: list[str], rows: dict[tuple, list[int]]) -> None:
@@ -167,29 +170,26 @@ def rollups_by_day(first: date, last: date) -> dict[tuple[date, str], tuple[int,
     }
 
 
-def rollups_top_products(first: date, last: date, limit: int = 10) -> list[dict]:
-    """The ``limit`` products with most units sold on the days ``first`` to ``last`` (orders
-    that hold stock), ties by SKU: product_id, product__sku, product__name, units, revenue.
+def rollups_top_products(month: date, limit: int = 10) -> list[dict]:
+    """The ``limit`` products with most units sold in the store month that starts on
+    ``month`` (orders that hold stock), ties by SKU: product_id, product__sku,
+    product__name, units, revenue.
 
-    One statement: the units per product are summed once, and only the products at or
-    above the ``limit``-th best are joined to their names and sorted by SKU.
+    One statement, two short walks down the ranking index: the ``limit``-th best number
+    of units, then the products at or above it (ties included) with their names.
     """
-    rollup = DailyProductRollup._meta.db_table
+    rollup = MonthlyProductRollup._meta.db_table
     product = Product._meta.db_table
     sql = f"""
-        WITH sold AS (
-            SELECT product_id, SUM(units) AS units, SUM(revenue_cents) AS revenue
-            FROM {rollup} WHERE day >= %s AND day <= %s
-            GROUP BY product_id HAVING SUM(units) > 0
-        )
-        SELECT p.id, p.sku, p.name, sold.units, sold.revenue
-        FROM sold JOIN {product} p ON p.id = sold.product_id
-        WHERE sold.units >= COALESCE(
-            (SELECT units FROM sold ORDER BY units DESC LIMIT 1 OFFSET %s), 0)
-        ORDER BY sold.units DESC, p.sku LIMIT %s
+        SELECT p.id, p.sku, p.name, r.units, r.revenue_cents
+        FROM {rollup} r JOIN {product} p ON p.id = r.product_id
+        WHERE r.month = %s AND r.units >= COALESCE(
+            (SELECT units FROM {rollup} WHERE month = %s
+             ORDER BY units DESC LIMIT 1 OFFSET %s), 1)
+        ORDER BY r.units DESC, p.sku LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first, last, limit - 1, limit])
+        cursor.execute(sql, [month, month, limit - 1, limit])
         return [
             {
                 "product_id": pk,
@@ -212,7 +212,7 @@ def rollups_rebuild() -> tuple[int, int]:
     On PostgreSQL the tables are locked first: orders written meanwhile wait and then add
     their change to the rebuilt rows. Elsewhere run it while no orders are written.
     """
-    tables = [DailyOrderRollup._meta.db_table, DailyProductRollup._meta.db_table]
+    tables = [DailyOrderRollup._meta.db_table, MonthlyProductRollup._meta.db_table]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
@@ -225,13 +225,13 @@ def rollups_rebuild() -> tuple[int, int]:
             )
             written_orders = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO {tables[1]} (day, product_id, units, revenue_cents) "
+                f"INSERT INTO {tables[1]} (month, product_id, units, revenue_cents) "
                 + _pg_expected_products(),
                 [timezone.get_default_timezone_name(), *HOLDS_STOCK],
             )
             return written_orders, cursor.rowcount
     DailyOrderRollup.objects.all().delete()
-    DailyProductRollup.objects.all().delete()
+    MonthlyProductRollup.objects.all().delete()
     written = [0, 0]
     for first, last in _windows():
         orders, products = _expected(first, last)
@@ -239,9 +239,9 @@ def rollups_rebuild() -> tuple[int, int]:
             DailyOrderRollup(day=d, status=s, shard=h, orders=n, total_cents=c)
             for (d, s, h), (n, c) in orders.items()
         )
-        DailyProductRollup.objects.bulk_create(
-            DailyProductRollup(day=d, product_id=p, units=u, revenue_cents=c)
-            for (d, p), (u, c) in products.items()
+        MonthlyProductRollup.objects.bulk_create(
+            MonthlyProductRollup(month=m, product_id=p, units=u, revenue_cents=c)
+            for (m, p), (u, c) in products.items()
         )
         written[0] += len(orders)
         written[1] += len(products)
@@ -249,8 +249,9 @@ def rollups_rebuild() -> tuple[int, int]:
 
 
 def rollups_check() -> list[RollupDisagreement]:
-    """Return every (day, status) and (day, product) where the rollups and the orders
-    disagree, in day order. Empty when they agree."""
+    """Return every (day, status) and (month, product) where the rollups and the orders
+    disagree, in date order (``day`` is the month's first day for products). Empty when
+    they agree."""
     if connection.vendor == "postgresql":
         found = _pg_check()
     else:
@@ -283,7 +284,8 @@ def _pg_expected_orders(*, shards: bool) -> str:
 def _pg_expected_products() -> str:
     statuses = ", ".join(["%s"] * len(HOLDS_STOCK))
     return (
-        "SELECT (o.placed_at AT TIME ZONE %s)::date, i.product_id, SUM(i.quantity), "
+        "SELECT date_trunc('month', o.placed_at AT TIME ZONE %s)::date, i.product_id, "
+        "SUM(i.quantity), "
         "SUM(i.quantity * i.unit_price * 100)::bigint "
         f"FROM {OrderItem._meta.db_table} i JOIN {Order._meta.db_table} o "
         f"ON o.id = i.order_id WHERE o.status IN ({statuses}) GROUP BY 1, 2"
@@ -304,8 +306,8 @@ def _pg_check() -> list[RollupDisagreement]:
             "products",
             _pg_expected_products(),
             [tz, *HOLDS_STOCK],
-            f"SELECT day, product_id, SUM(units), SUM(revenue_cents) "
-            f"FROM {DailyProductRollup._meta.db_table} GROUP BY 1, 2",
+            f"SELECT month, product_id, SUM(units), SUM(revenue_cents) "
+            f"FROM {MonthlyProductRollup._meta.db_table} GROUP BY 1, 2",
         ),
     ]
     found = []
@@ -329,15 +331,15 @@ def _pg_check() -> list[RollupDisagreement]:
 
 
 def _windows() -> Iterable[tuple[date, date]]:
-    """Spans of at most WINDOW_DAYS store days that cover every order."""
+    """The store months (first and last day) from the first order to the last."""
     span = Order.objects.aggregate(first=Min("placed_at"), last=Max("placed_at"))
     if span["first"] is None:
         return
-    day, last = store_day(span["first"]), store_day(span["last"])
-    while day <= last:
-        end = min(day + timedelta(days=WINDOW_DAYS - 1), last)
-        yield day, end
-        day = end + timedelta(days=1)
+    month, last = month_of(store_day(span["first"])), store_day(span["last"])
+    while month <= last:
+        following = month_of(month + timedelta(days=31))
+        yield month, following - timedelta(days=1)
+        month = following
 
 
 def _expected(first: date, last: date) -> tuple[dict, dict]:
@@ -358,7 +360,7 @@ def _expected(first: date, last: date) -> tuple[dict, dict]:
         order__in=Order.objects.filter(placed, status__in=HOLDS_STOCK)
     ).values_list("order__placed_at", "product_id", "quantity", "unit_price")
     for placed_at, product_id, quantity, unit_price in lines.order_by().iterator(chunk_size=5000):
-        row = products[(store_day(placed_at), product_id)]
+        row = products[(month_of(store_day(placed_at)), product_id)]
         row[0] += quantity
         row[1] += cents(quantity * unit_price)
     return orders, products
@@ -366,33 +368,40 @@ def _expected(first: date, last: date) -> tuple[dict, dict]:
 
 def _generic_check() -> list[RollupDisagreement]:
     found: list[RollupDisagreement] = []
-    covered = Q(pk__in=[])
     for first, last in _windows():
-        covered |= Q(day__range=(first, last))
         orders, products = _expected(first, last)
         by_status: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         for (day, status, _), (n, c) in orders.items():
             by_status[(day, status)][0] += n
             by_status[(day, status)][1] += c
         found += _compare("orders", by_status, _stored(DailyOrderRollup, "status", first, last))
-        found += _compare("products", products, _stored(DailyProductRollup, "product", first, last))
-    # Rows on days without any order must be empty.
-    for model, key in [(DailyOrderRollup, "status"), (DailyProductRollup, "product")]:
-        sums = SUMS[model]
-        rows = model.objects.exclude(covered).exclude(**{sums[0]: 0, sums[1]: 0})
+        found += _compare(
+            "products", products, _stored(MonthlyProductRollup, "product", first, last)
+        )
+    # Rows outside the months of any order must be empty.
+    for model, key in [(DailyOrderRollup, "status"), (MonthlyProductRollup, "product")]:
+        date_field, sums = DATE[model], SUMS[model]
+        outside = Q(**{f"{date_field}__in": []})
+        for first, last in _windows():
+            outside |= Q(**{f"{date_field}__range": (first, last)})
+        rows = model.objects.exclude(outside).exclude(**{sums[0]: 0, sums[1]: 0})
         table = "orders" if model is DailyOrderRollup else "products"
-        for day, k, a, b in rows.values_list("day", key, *sums):
+        for day, k, a, b in rows.values_list(date_field, key, *sums):
             found.append(RollupDisagreement(table, day, str(k), (0, 0), (a, b)))
     return sorted(found, key=lambda row: (row.day, row.table))
 
 
-SUMS = {DailyOrderRollup: ("orders", "total_cents"), DailyProductRollup: ("units", "revenue_cents")}
+SUMS = {
+    DailyOrderRollup: ("orders", "total_cents"),
+    MonthlyProductRollup: ("units", "revenue_cents"),
+}
+DATE = {DailyOrderRollup: "day", MonthlyProductRollup: "month"}
 
 
 def _stored(model: type[models.Model], key: str, first: date, last: date) -> dict:
     rows = (
-        model.objects.filter(day__range=(first, last))
-        .values_list("day", key)
+        model.objects.filter(**{f"{DATE[model]}__range": (first, last)})
+        .values_list(DATE[model], key)
         .annotate(a=Sum(SUMS[model][0]), b=Sum(SUMS[model][1]))
         .order_by()
     )
