@@ -20,7 +20,7 @@ from orders.models import (
     HOLDS_STOCK,
     Customer,
     DailyOrderRollup,
-    DailyProductRollup,
+    MonthlyProductRollup,
     Order,
     OrderItem,
     OrderNumberSequence,
@@ -231,7 +231,7 @@ class Command(BaseCommand):
         rollups_rebuild()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in [*models, DailyOrderRollup, DailyProductRollup]:
+                for model in [*models, DailyOrderRollup, MonthlyProductRollup]:
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
 
     @staticmethod
