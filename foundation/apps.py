@@ -7,7 +7,10 @@ class FoundationConfig(AppConfig):
     verbose_name = "Foundation"
 
     def ready(self) -> None:
+        from foundation.history import build_history_managers_once
         from foundation.search import WordPrefixMatch
+
+        build_history_managers_once()
 
         CharField.register_lookup(WordPrefixMatch)
         TextField.register_lookup(WordPrefixMatch)

@@ -7,8 +7,10 @@ one statement, with the acting user and a reason.
 
 from collections.abc import Sequence
 
+from django.apps import apps
 from django.db import connections, models, router
 from django.utils import timezone
+from simple_history.manager import HistoryDescriptor
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -88,3 +90,27 @@ def history_snapshot(
             )
             written += cursor.rowcount
     return written
+
+
+class ClassOnceHistoryDescriptor(HistoryDescriptor):
+    """simple-history's ``Model.history``, with its manager class built once per model.
+
+    The stock descriptor builds a new manager class (``from_queryset``, which inspects
+    every queryset method) on every access, and every saved row or bulk history write
+    accesses it: about 0.3 ms each, several times per order.
+    """
+
+    def __get__(self, instance, owner):
+        manager_class = self.__dict__.get("built_manager_class")
+        if manager_class is None:
+            manager_class = self.manager_class.from_queryset(self.queryset_class)
+            self.built_manager_class = manager_class
+        return manager_class(self.model, instance)
+
+
+def build_history_managers_once() -> None:
+    """Switch every model's history descriptor to ``ClassOnceHistoryDescriptor``."""
+    for model in apps.get_models():
+        for value in vars(model).values():
+            if type(value) is HistoryDescriptor:
+                value.__class__ = ClassOnceHistoryDescriptor

@@ -68,8 +68,15 @@ def format_order_number(value: int) -> str:
     return f"{ORDER_NUMBER_PREFIX}{value:06d}"
 
 
+# PostgreSQL and MariaDB take order numbers from this database sequence (migration 0007):
+# no lock is held while the order is written, and a rolled-back order leaves a gap.
+ORDER_NUMBER_SEQUENCE = "orders_order_number"
+
+
 class OrderNumberSequence(models.Model):
-    """The last order number handed out. One row; locked while a number is taken."""
+    """The last order number handed out, on SQLite and MySQL (one row, locked while a
+    number is taken). Elsewhere a database sequence hands numbers out (ORDER_NUMBER_SEQUENCE)
+    and saving this row (fixtures, ``seed``) only raises that sequence to its value."""
 
     last_value = models.PositiveBigIntegerField(default=0)
 
@@ -162,6 +169,12 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.number or "New order"
 
+    def validate_constraints(self, exclude=None) -> None:
+        # shipping_cost and discount >= 0 are the fields' own validators (full_clean runs
+        # them first); the total is the services' (check_discount). See OrderItem.
+        fields = {"shipping_cost", "discount", "total"}
+        super().validate_constraints(exclude={*(exclude or ()), *fields})
+
     @property
     def stock_reference(self) -> str:
         """The reference of this order's rows in the stock ledger."""
@@ -198,6 +211,12 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product.sku}"
+
+    def validate_constraints(self, exclude=None) -> None:
+        # quantity >= 1 and unit_price >= 0 are the fields' own validators, which
+        # full_clean runs first; Django would check them again with a query each (and a
+        # savepoint on PostgreSQL), for every line of an order form.
+        super().validate_constraints(exclude={*(exclude or ()), "quantity", "unit_price"})
 
     @property
     def line_total(self) -> Decimal:

@@ -7,9 +7,9 @@ The dashboard reads these instead of the orders.
 
 The order services call, inside their transaction and after the order's row lock::
 
-    before = rollups_snapshot(order.pk)      # None for a new order
+    before = rollups_snapshot(order.pk)   # or order_figures(locked_row, its_lines); None if new
     ...write the order and its lines...
-    rollups_apply(before, rollups_snapshot(order.pk))   # None after a delete
+    rollups_apply(before, order_figures(order, final_lines))   # None after a delete
 
 ``rollups_apply`` adds the difference with one upsert per table, its rows in key order,
 so two orders never wait for each other's rows in opposite orders. Anything that writes
@@ -20,7 +20,7 @@ disagree.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -51,6 +51,10 @@ class OrderFigures:
     status: str
     total: Decimal
     lines: tuple[tuple[int, int, Decimal], ...] = ()  # (product_id, quantity, unit_price)
+
+    def with_status(self, status: str) -> "OrderFigures":
+        """The same order in another status (a transition changes nothing else)."""
+        return replace(self, status=status)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,17 @@ def cents(amount: Decimal) -> int:
 
 
 # Keeping them current --------------------------------------------------------------------------
+
+
+def order_figures(order: Order, lines: Iterable[OrderItem]) -> OrderFigures:
+    """What ``order`` with ``lines`` adds to the rollups, from objects in hand (no query)."""
+    return OrderFigures(
+        order.pk,
+        store_day(order.placed_at),
+        order.status,
+        order.total,
+        tuple((line.product_id, line.quantity, line.unit_price) for line in lines),
+    )
 
 
 def rollups_snapshot(order_id: int | None) -> OrderFigures | None:

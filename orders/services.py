@@ -25,12 +25,13 @@ from django.db.models import CharField, F, IntegerField, Sum, Value
 from django.db.models.functions import Concat
 
 from catalog.models import Product, StockMovement
-from catalog.services import StockMove, stock_move
+from catalog.services import StockMove, stock_lock, stock_move
 from foundation.history import CHANGED, CREATED, DELETED, delete_rows, history_write
 from orders.models import (
     GIVE_BACK_REASONS,
     HOLDS_STOCK,
     MAX_MONEY,
+    ORDER_NUMBER_SEQUENCE,
     Order,
     OrderItem,
     OrderNumberSequence,
@@ -39,7 +40,7 @@ from orders.models import (
     order_stock_reference,
     order_writes,
 )
-from orders.rollups import rollups_apply, rollups_snapshot
+from orders.rollups import order_figures, rollups_apply, rollups_snapshot
 from orders.signals import order_deleted, order_saved
 
 # (from, to) -> the permission codename (app "orders") that allows the move.
@@ -74,21 +75,34 @@ class OrderChanged(OrderInvalid):
         )
 
 
+def order_numbers_from_sequence() -> bool:
+    """Whether this database hands order numbers out from a sequence (migration 0007)."""
+    return connection.vendor == "postgresql" or (
+        connection.vendor == "mysql" and connection.mysql_is_mariadb
+    )
+
+
 def order_next_number() -> str:
     """Take the next order number. Numbers are never reused, even if an order is deleted.
 
-    One statement inserts the counter row or increments it (an upsert), and its row lock
-    lasts until the caller's transaction ends: concurrent orders take numbers one after
-    the other, even the very first ones on an empty table (where a read-then-insert would
-    collide or, on InnoDB, deadlock).
+    PostgreSQL and MariaDB: the next value of a database sequence, which holds no lock, so
+    concurrent orders do not wait for each other (a rolled-back order leaves a gap).
+    Elsewhere one statement inserts the counter row or increments it (an upsert), and its
+    row lock lasts until the caller's transaction ends: concurrent orders take numbers one
+    after the other, even the very first ones on an empty table.
     """
+    if order_numbers_from_sequence():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT nextval({_sequence_name()})")
+            (value,) = cursor.fetchone()
+        return format_order_number(value)
     table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
     if connection.vendor == "mysql":
         upsert = (
             f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
             "ON DUPLICATE KEY UPDATE last_value = last_value + 1"
         )
-    else:  # PostgreSQL and SQLite
+    else:  # SQLite
         upsert = (
             f"INSERT INTO {table} (id, last_value) VALUES (1, 1) "
             f"ON CONFLICT (id) DO UPDATE SET last_value = {table}.last_value + 1"
@@ -98,6 +112,45 @@ def order_next_number() -> str:
         cursor.execute(f"SELECT last_value FROM {table} WHERE id = 1")
         (value,) = cursor.fetchone()
     return format_order_number(value)
+
+
+def _sequence_name() -> str:
+    # nextval() takes the name as text on PostgreSQL, as an identifier on MariaDB.
+    if connection.vendor == "postgresql":
+        return f"'{ORDER_NUMBER_SEQUENCE}'"
+    return ORDER_NUMBER_SEQUENCE
+
+
+def order_numbers_last() -> int:
+    """The highest order number handed out so far (0 when none)."""
+    row = OrderNumberSequence.objects.filter(pk=1).values_list("last_value", flat=True)
+    last = max([0, *row])
+    if order_numbers_from_sequence():
+        if connection.vendor == "postgresql":
+            sql = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
+            sql += ORDER_NUMBER_SEQUENCE
+        else:
+            sql = f"SELECT next_not_cached_value - 1 FROM {ORDER_NUMBER_SEQUENCE}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            last = max(last, cursor.fetchone()[0])
+    return last
+
+
+def order_numbers_raise_to(value: int) -> None:
+    """Make sure no number up to ``value`` is handed out again (after fixtures or ``seed``
+    wrote orders with their own numbers). Never lowers the sequence."""
+    if not order_numbers_from_sequence() or value < 1:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT setval({_sequence_name()}, %s) FROM {ORDER_NUMBER_SEQUENCE} "
+                "WHERE %s > CASE WHEN is_called THEN last_value ELSE 0 END",
+                [value, value],
+            )
+        else:  # MariaDB's SETVAL ignores a value below the sequence's current one
+            cursor.execute(f"SELECT SETVAL({ORDER_NUMBER_SEQUENCE}, %s)", [value])
 
 
 def order_fill_shipping(order: Order) -> None:
@@ -212,7 +265,10 @@ def order_save(
                     "order cannot change."
                 )
             lines = {line.pk: line for line in OrderItem.objects.filter(order_id=order.pk)}
-        before = None if created else rollups_snapshot(order.pk)
+        before = None if created else order_figures(current, lines.values())
+        if add or change:
+            held = {line.product_id for line in lines.values()}
+            stock_lock(held | {line.product_id for line in [*add, *change]})
         _apply_line_changes(order, lines, change=change, remove=remove)
         for line in [*add, *change]:
             if line.unit_price is None:  # the price at the time of ordering
@@ -225,8 +281,8 @@ def order_save(
         order._history_user = user  # simple-history's way to name who wrote the row
         order.save()
         _write_lines(order, user=user, add=add, change=change, remove=remove)
-        order_saved.send(sender=Order, order=order, user=user, created=created)
-        rollups_apply(before, rollups_snapshot(order.pk))
+        order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
+        rollups_apply(before, order_figures(order, final))
     return order
 
 
@@ -277,7 +333,7 @@ def order_transition(
         locked._history_user = user
         locked.save(update_fields=["status", "version", "updated_at"])
         order_saved.send(sender=Order, order=locked, user=user, created=False)
-        rollups_apply(before, rollups_snapshot(locked.pk))
+        rollups_apply(before, before.with_status(to_status))
     return locked
 
 
@@ -307,23 +363,36 @@ def _lock(order: Order) -> Order:
 # Stock -----------------------------------------------------------------------------------
 
 
-def order_sync_stock(order: Order, *, user=None, deleted: bool = False) -> list[StockMovement]:
+def order_sync_stock(
+    order: Order,
+    *,
+    user=None,
+    deleted: bool = False,
+    created: bool = False,
+    lines: Sequence[OrderItem] | None = None,
+) -> list[StockMovement]:
     """Make the ledger agree with ``order``; return the movements written.
 
     Wanted per product: the sum of its lines while the status holds stock, else 0 (and 0
     for a deleted order). Held: minus the sum of the ledger rows with the order's
     reference. Takes are written with reason ``order``; what is given back says why
     (cancelled, returned, deleted, or ``order`` for a line removed or reduced).
+    ``lines`` (the order's lines as just written) and ``created`` (a new number holds
+    nothing yet) spare the two reads, so an order costs the same queries whatever its lines.
     """
     wanted: dict[int, int] = {}
     if not deleted and order.status in HOLDS_STOCK:
-        wanted = dict(
-            OrderItem.objects.filter(order_id=order.pk)
-            .values("product_id")
-            .annotate(units=Sum("quantity"))
-            .values_list("product_id", "units")
-        )
-    held = order_held_stock(order)
+        if lines is None:
+            wanted = dict(
+                OrderItem.objects.filter(order_id=order.pk)
+                .values("product_id")
+                .annotate(units=Sum("quantity"))
+                .values_list("product_id", "units")
+            )
+        else:
+            for line in lines:
+                wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    held = {} if created else order_held_stock(order)
     if deleted:
         give_back = StockMovement.Reason.ORDER_DELETED
     else:

@@ -7,7 +7,8 @@ transaction of the write; ``orders.receivers`` moves the stock from them.
 
 from django.dispatch import Signal
 
-# An order and all its lines were written. Arguments: order, user, created.
+# An order and all its lines were written. Arguments: order, user, created, and lines
+# (all the order's lines as written, or None when they were not read).
 order_saved = Signal()
 # An order and its lines were deleted (the instance still holds their values).
 # Arguments: order, user.

@@ -13,7 +13,7 @@ from catalog.services import stock_reconcile
 from catalog.tests.factories import make_product
 from orders.models import Customer, DailyOrderRollup, Order, OrderItem, OrderStatus
 from orders.rollups import rollups_check
-from orders.services import order_stock_reconcile
+from orders.services import order_next_number, order_numbers_last, order_stock_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +110,11 @@ def test_seed_makes_the_asked_numbers_with_a_consistent_ledger():
     assert DailyOrderRollup.objects.aggregate(n=Sum("orders"))["n"] == 300
     assert set(Order.objects.values_list("status", flat=True)) == {s.value for s in OrderStatus}
     assert "Seeded 3 categories, 40 products, 25 customers, 300 orders" in out.getvalue()
-    # Orders placed through the app later continue the numbering.
-    assert Order.objects.order_by("-number").first().number == "ORD-000300"
+    # One block of numbers; orders placed through the app later continue after it.
+    numbers = sorted(int(number[4:]) for number in Order.objects.values_list("number", flat=True))
+    assert numbers == list(range(numbers[0], numbers[0] + 300))
+    assert order_numbers_last() == numbers[-1]
+    assert int(order_next_number()[4:]) == numbers[-1] + 1
 
 
 def test_seed_is_deterministic_for_a_seed():
@@ -119,11 +122,12 @@ def test_seed_is_deterministic_for_a_seed():
         call_command(
             "seed", "--products=10", "--customers=5", "--orders=50", "--seed=9", stdout=StringIO()
         )
-        return list(
-            Order.objects.order_by("number").values_list(
-                "number", "status", "total", "item_count", "customer__email"
-            )
+        rows = Order.objects.order_by("number").values_list(
+            "number", "status", "total", "item_count", "customer__email"
         )
+        # The numbers themselves continue where the last ones ended (database sequence).
+        start = int(rows[0][0][4:])
+        return [(int(number[4:]) - start, *rest) for number, *rest in rows]
 
     with transaction.atomic():  # the first run is rolled back: start over on an empty store
         first = seeded()

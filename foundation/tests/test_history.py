@@ -73,3 +73,18 @@ def test_delete_rows_deletes_by_key_in_one_statement_without_signals(django_asse
     assert list(Group.objects.filter(name__startswith="g").values_list("name", flat=True)) == ["g1"]
     assert signals == []
     assert delete_rows(Group, []) == 0
+
+
+def test_history_manager_class_is_built_once_per_model():
+    model = get_user_model()
+    assert type(model.history) is type(model.history)
+    assert model.history.instance is None
+
+
+def test_history_manager_of_an_instance_still_filters_by_that_instance(users):
+    actor, _written = users
+    actor.first_name = "Changed"
+    actor.save()
+    assert [h.first_name for h in actor.history.order_by("history_id")] == ["", "Changed"]
+    assert type(actor.history) is type(model_history := get_user_model().history)
+    assert model_history.count() >= 2

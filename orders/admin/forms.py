@@ -77,6 +77,25 @@ class OrderForm(forms.ModelForm):
         return status
 
 
+class ProductChoiceField(forms.ModelChoiceField):
+    """A line's product, looked up among the products the formset read for all its lines."""
+
+    known: dict[str, Product] | None = None  # set per form by OrderItemFormSet
+
+    def to_python(self, value):
+        if self.known is not None and str(value) in self.known:
+            self.validate_no_null_characters(value)
+            return self.known[str(value)]
+        return super().to_python(value)
+
+
+class OrderItemForm(forms.ModelForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # The product field already found the product among the allowed ones; the model
+        # field's own check would ask the database again, once per line.
+        return {*super()._get_validation_exclusions(), "product"}
+
+
 class OrderItemFormSet(forms.BaseInlineFormSet):
     """Check the lines against the stock and the money rules before anything is saved.
 
@@ -88,6 +107,26 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
         super().__init__(*args, **kwargs)
         # Read before the order form applies its new values to the same instance.
         self.lines_locked = self.instance.pk is not None and not self.instance.lines_editable
+        self._products: dict[str, Product] | None = None
+
+    def _posted_products(self, field: forms.ModelChoiceField) -> dict[str, Product]:
+        """Every product the posted lines name, read in one query for all the lines."""
+        if self._products is None:
+            keys = set()
+            for i in range(min(self.total_form_count(), self.absolute_max)):
+                value = self.data.get(self.add_prefix(i) + "-product")
+                if isinstance(value, str) and value.isdigit() and len(value) < 19:
+                    keys.add(int(value))
+            found = field.queryset.filter(pk__in=keys) if keys else []
+            self._products = {str(product.pk): product for product in found}
+        return self._products
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        field = form.fields.get("product")
+        if self.is_bound and isinstance(field, ProductChoiceField):
+            field.known = self._posted_products(field)
+        return form
 
     def clean(self) -> None:
         super().clean()

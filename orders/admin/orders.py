@@ -25,7 +25,7 @@ from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from foundation.admin.base import HistoryExportAdmin
 from orders.admin.filters import ShippingCountryFilter
-from orders.admin.forms import OrderForm, OrderItemFormSet
+from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.exporting import stream_order_lines_csv
 from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
 from orders.resources import OrderLineResource
@@ -59,6 +59,7 @@ TRANSITION_ACTIONS = {
 
 class OrderItemInline(TabularInline):
     model = OrderItem
+    form = OrderItemForm
     formset = OrderItemFormSet
     fields = ["display_thumbnail", "product", "quantity", "unit_price", "display_line_total"]
     readonly_fields = ["display_thumbnail", "display_line_total"]
@@ -73,6 +74,7 @@ class OrderItemInline(TabularInline):
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "product":  # the picker shows picture, price and stock
             kwargs["widget"] = ProductPickerWidget(db_field, self.admin_site)
+            kwargs["form_class"] = ProductChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="")

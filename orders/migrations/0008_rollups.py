@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0008_product_images'),
-        ('orders', '0005_order_version_and_total_check'),
+        ('orders', '0007_order_number_database_sequence'),
     ]
 
     operations = [

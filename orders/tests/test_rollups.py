@@ -218,9 +218,7 @@ def test_store_day_is_the_store_time_zones_day(settings):
 THREADS = 8
 
 
-# PostgreSQL only: on MariaDB the order save path itself deadlocks under this load (line
-# inserts take shared locks on their products before the products are locked for update).
-@pytest.mark.postgres
+@pytest.mark.server_db
 @pytest.mark.django_db(transaction=True)
 def test_rollups_stay_exact_with_orders_placed_concurrently(superuser):
     products = [make_product(f"P{n}", stock=1000, price="3.00") for n in range(6)]

@@ -35,7 +35,10 @@ def test_order_number_query_finds_by_number_start_or_digits():
     first, second = make_order([(mug, 1)]), make_order([(mug, 1)])
     digits = str(int(second.number[4:]))
     assert list(Order.objects.filter(order_number_query(digits))) == [second]
-    assert set(Order.objects.filter(order_number_query("ord-0000"))) == {first, second}
+    # Numbers are not reset between tests where a database sequence hands them out.
+    size = max(n for n in range(5, 11) if first.number[:n] == second.number[:n])
+    start = first.number[:size].lower()
+    assert set(Order.objects.filter(order_number_query(start))) == {first, second}
 
 
 @pytest.mark.django_db

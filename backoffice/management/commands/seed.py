@@ -26,6 +26,7 @@ from orders.models import (
     OrderNumberSequence,
 )
 from orders.rollups import rollups_rebuild
+from orders.services import order_numbers_last, order_numbers_raise_to
 
 SEED_SKU_PREFIX = "SEED-"
 SEED_EMAIL_DOMAIN = "seed.example.com"
@@ -139,7 +140,9 @@ class Command(BaseCommand):
         ]:
             plan.first_pk[key] = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         sequence, _ = OrderNumberSequence.objects.select_for_update().get_or_create(pk=1)
-        plan.first_order_number = sequence.last_value + 1
+        plan.first_order_number = order_numbers_last() + 1
+        # Reserve the block now: orders placed meanwhile take numbers after it.
+        order_numbers_raise_to(plan.first_order_number + plan.orders - 1)
         gen = StoreGenerator(plan)
 
         categories = gen.categories()
