@@ -1,33 +1,34 @@
 """The dashboard on /admin/: the store at a glance, in a fixed number of queries.
 
 Each block needs a view permission; links that lead to work (restocking, shipping) are
-shown only to roles that can do that work. The queries read at most the last 60 days of
-orders (through the placed-at index), so their number never depends on the data size.
+shown only to roles that can do that work. Sales figures come from the daily rollups
+(``orders.rollups``), kept current by every order write, so neither the number of
+queries nor the rows they read grow with the number of orders. Periods are store days
+(settings.TIME_ZONE): "last 7 days" is today and the 6 days before.
 """
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.admin.images import thumbnail_html
 from catalog.models import (
-    STOCK_STATE_QUERIES,
     Product,
     StockMovement,
     StockState,
     with_main_thumbnail,
 )
-from orders.models import HOLDS_STOCK, Order, OrderItem, OrderStatus
+from orders.models import HOLDS_STOCK, Order, OrderStatus
+from orders.rollups import month_of, rollups_by_day, rollups_top_products, store_day
 
 ZERO = Decimal("0.00")
 
@@ -51,40 +52,45 @@ def _money(value: Decimal | None) -> str:
     return f"{value or ZERO:,.2f}"
 
 
-def sales_kpis(now: datetime) -> list[Kpi]:
-    """Revenue and order counts today / 7 / 30 days, each against the period before."""
-    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    bounds = {
-        "today": (today, today - timedelta(days=1)),
-        "7": (now - timedelta(days=7), now - timedelta(days=14)),
-        "30": (now - timedelta(days=30), now - timedelta(days=60)),
-    }
-    sold = Q(status__in=HOLDS_STOCK)
-    aggregates = {}
-    for key, (start, previous_start) in bounds.items():
-        now_window = Q(placed_at__gte=start)
-        before = Q(placed_at__gte=previous_start, placed_at__lt=start)
-        aggregates[f"rev_{key}"] = Sum("total", filter=now_window & sold)
-        aggregates[f"prev_rev_{key}"] = Sum("total", filter=before & sold)
-        aggregates[f"n_{key}"] = Count("pk", filter=now_window)
-        aggregates[f"prev_n_{key}"] = Count("pk", filter=before)
-    figures = Order.objects.filter(placed_at__gte=now - timedelta(days=60)).aggregate(**aggregates)
-    labels = {"today": "today", "7": "last 7 days", "30": "last 30 days"}
-    kpis = []
-    for key, label in labels.items():
-        revenue, previous = figures[f"rev_{key}"] or ZERO, figures[f"prev_rev_{key}"] or ZERO
-        kpis.append(Kpi(f"Revenue {label}", _money(revenue), _change(revenue, previous)))
-    for key, label in labels.items():
-        count, previous = figures[f"n_{key}"], figures[f"prev_n_{key}"]
-        kpis.append(Kpi(f"Orders {label}", str(count), _change(count, previous)))
-    return kpis
+Sales = dict[tuple[date, str], tuple[int, Decimal]]
+
+
+def sales_by_day(today: date) -> Sales:
+    """(day, status) -> (orders, total) for the 60 store days up to ``today``, from the
+    rollups: one query over a few hundred rows, whatever the number of orders."""
+    return rollups_by_day(today - timedelta(days=59), today)
+
+
+def _sum(sales: Sales, first: date, last: date, statuses=None) -> tuple[int, Decimal]:
+    count, total = 0, ZERO
+    for (day, status), (n, amount) in sales.items():
+        if first <= day <= last and (statuses is None or status in statuses):
+            count, total = count + n, total + amount
+    return count, total
+
+
+def sales_kpis(sales: Sales, today: date) -> list[Kpi]:
+    """Revenue and order counts today / 7 / 30 store days, each against the days before."""
+    periods = {"today": 1, "last 7 days": 7, "last 30 days": 30}
+    revenue, orders = [], []
+    for label, days in periods.items():
+        first, before = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
+        now_rev = _sum(sales, first, today, HOLDS_STOCK)[1]
+        prev_rev = _sum(sales, before, first - timedelta(days=1), HOLDS_STOCK)[1]
+        now_n = _sum(sales, first, today)[0]
+        prev_n = _sum(sales, before, first - timedelta(days=1))[0]
+        revenue.append(Kpi(f"Revenue {label}", _money(now_rev), _change(now_rev, prev_rev)))
+        orders.append(Kpi(f"Orders {label}", str(now_n), _change(now_n, prev_n)))
+    return revenue + orders
 
 
 def stock_kpis(user) -> tuple[Kpi, Kpi]:
     """Active products out of stock and low on stock, linked for those who restock."""
-    counts = Product.objects.filter(is_active=True).aggregate(
-        out=Count("pk", filter=STOCK_STATE_QUERIES[StockState.OUT]),
-        low=Count("pk", filter=STOCK_STATE_QUERIES[StockState.LOW]),
+    # Out and low are both "at or below the threshold" (thresholds are >= 0): that is the
+    # condition of a partial index (catalog migration 0010), so only those few are read.
+    counts = Product.objects.filter(is_active=True, stock__lte=F("low_stock_threshold")).aggregate(
+        out=Count("stock", filter=Q(stock__lte=0)),  # "stock": read from the index alone
+        low=Count("stock", filter=Q(stock__gt=0)),
     )
     may_restock = user.has_perm("catalog.adjust_stock") or user.has_perm("catalog.change_product")
     url = reverse("admin:catalog_product_changelist")
@@ -111,64 +117,37 @@ def waiting_kpi(user) -> Kpi:
     return Kpi("Waiting for shipment", str(paid), "paid, not shipped yet", link)
 
 
-def revenue_per_day(now: datetime, days: int = 30) -> dict:
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    first = midnight - timedelta(days=days - 1)
-    start = first.date()
-    # Days are the store's days (TIME_ZONE), counted here rather than by the database:
-    # MySQL/MariaDB need time-zone tables for that, and answer NULL without them.
-    by_day: dict[date, Decimal] = {}
-    rows = Order.objects.filter(placed_at__gte=first, status__in=HOLDS_STOCK).values_list(
-        "placed_at", "total"
-    )
-    for placed_at, total in rows.iterator(chunk_size=5000):
-        day = timezone.localtime(placed_at).date()
-        by_day[day] = by_day.get(day, ZERO) + total
-    labels = [start + timedelta(days=n) for n in range(days)]
+def revenue_per_day(sales: Sales, today: date, days: int = 30) -> dict:
+    labels = [today - timedelta(days=n) for n in reversed(range(days))]
     return {
         "labels": [day.strftime("%d %b") for day in labels],
         "datasets": [
             {
                 "label": "Revenue",
-                "data": [float(by_day.get(day, 0)) for day in labels],
+                "data": [float(_sum(sales, day, day, HOLDS_STOCK)[1]) for day in labels],
                 "backgroundColor": "var(--color-primary-600)",
             }
         ],
     }
 
 
-def orders_by_status(now: datetime, days: int = 30) -> dict:
-    counts = dict(
-        Order.objects.filter(placed_at__gte=now - timedelta(days=days))
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+def orders_by_status(sales: Sales, today: date, days: int = 30) -> dict:
+    first = today - timedelta(days=days - 1)
     return {
         "labels": [label for _, label in OrderStatus.choices],
         "datasets": [
             {
                 "label": f"Orders, last {days} days",
-                "data": [counts.get(value, 0) for value, _ in OrderStatus.choices],
+                "data": [_sum(sales, first, today, {value})[0] for value, _ in OrderStatus.choices],
                 "backgroundColor": "var(--color-primary-400)",
             }
         ],
     }
 
 
-def top_products(now: datetime, limit: int = 10, days: int = 30) -> list[dict]:
-    line_total = F("quantity") * F("unit_price")
-    rows = list(
-        OrderItem.objects.filter(
-            order__placed_at__gte=now - timedelta(days=days), order__status__in=HOLDS_STOCK
-        )
-        .values("product_id", "product__sku", "product__name")
-        .annotate(
-            units=Sum("quantity"),
-            revenue=Coalesce(Sum(line_total, output_field=DecimalField()), ZERO),
-        )
-        .order_by("-units", "product__sku")[:limit]
-    )
+def top_products(today: date, limit: int = 10) -> list[dict]:
+    """The best sellers of the store month so far (one rollup row per product and month)."""
+    rows = rollups_top_products(month_of(today), limit)
     # The pictures of these few products only, in one more query.
     thumbnails = dict(
         with_main_thumbnail(
@@ -217,15 +196,16 @@ def dashboard_callback(request: HttpRequest, context: dict) -> dict:
 
 def dashboard_blocks(user) -> dict:
     """Compute every block ``user`` may see."""
-    now = timezone.now()
+    today = store_day(timezone.now())
     may_view_orders = user.has_perm("orders.view_order")
     may_view_products = user.has_perm("catalog.view_product")
     blocks: dict = {"dashboard": True}
     if may_view_orders:
-        blocks["sales_kpis"] = sales_kpis(now)
+        sales = sales_by_day(today)
+        blocks["sales_kpis"] = sales_kpis(sales, today)
         blocks["waiting"] = waiting_kpi(user)
-        blocks["revenue_chart"] = json.dumps(revenue_per_day(now))
-        blocks["status_chart"] = json.dumps(orders_by_status(now))
+        blocks["revenue_chart"] = json.dumps(revenue_per_day(sales, today))
+        blocks["status_chart"] = json.dumps(orders_by_status(sales, today))
     if may_view_products:
         blocks["stock_kpis"] = stock_kpis(user)
     if may_view_orders and may_view_products:
@@ -239,7 +219,7 @@ def dashboard_blocks(user) -> dict:
                     row["units"],
                     _money(row["revenue"]),
                 ]
-                for row in top_products(now)
+                for row in top_products(today)
             ],
         }
     if user.has_perm("catalog.view_stockmovement"):

@@ -6,7 +6,8 @@ It makes (or reuses) the database backoffice_bench_load (seeded small), starts g
 a free 127.0.0.1 port, and runs N staff members for the given time: each logs in, then
 loops over the product, order and customer lists, searches, opens orders, and saves new
 orders with two lines through the admin's add page. It prints requests/s, p50/p95/p99
-latency and the error count, then checks the stock ledger with stock_reconcile.
+latency and the error count, then checks the stock ledger with stock_reconcile and the
+dashboard's rollups with rollups_check.
 Every request goes to 127.0.0.1; each user stops after --seconds or --max-requests.
 Not part of the test suite.
 """
@@ -273,18 +274,19 @@ def main() -> None:
         print(f"  {name:<24} {len(values):>6} requests  median {statistics.median(values):6.0f} ms")
     if errors:
         print("errors:", errors[:10])
-    reconcile = subprocess.run(
-        [sys.executable, "manage.py", "stock_reconcile"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-    )
-    print(
-        "stock_reconcile:",
-        reconcile.stdout.strip().splitlines()[-1] if reconcile.stdout else reconcile.stderr,
-    )
-    sys.exit(1 if errors or reconcile.returncode else 0)
+    failed = 0
+    for command in ("stock_reconcile", "rollups_check"):
+        check = subprocess.run(
+            [sys.executable, "manage.py", command],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            capture_output=True,
+        )
+        last = check.stdout.strip().splitlines()[-1] if check.stdout else check.stderr
+        print(f"{command}:", last)
+        failed = failed or check.returncode
+    sys.exit(1 if errors or failed else 0)
 
 
 if __name__ == "__main__":

@@ -560,6 +560,99 @@ def group_pages(repeat: int) -> None:
         )
 
 
+def direct_dashboard_figures(now) -> None:
+    """The dashboard's sales figures as they were computed before the rollups: aggregates
+    over the orders and lines of the last 60 days (the peer of the dashboard group)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, DecimalField, F, Q, Sum
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from orders.models import HOLDS_STOCK, Order, OrderItem
+
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    bounds = {
+        "today": (today, today - timedelta(days=1)),
+        "7": (now - timedelta(days=7), now - timedelta(days=14)),
+        "30": (now - timedelta(days=30), now - timedelta(days=60)),
+    }
+    sold, aggregates = Q(status__in=HOLDS_STOCK), {}
+    for key, (start, previous_start) in bounds.items():
+        window, before = (
+            Q(placed_at__gte=start),
+            Q(placed_at__gte=previous_start, placed_at__lt=start),
+        )
+        aggregates[f"rev_{key}"] = Sum("total", filter=window & sold)
+        aggregates[f"prev_rev_{key}"] = Sum("total", filter=before & sold)
+        aggregates[f"n_{key}"] = Count("pk", filter=window)
+        aggregates[f"prev_n_{key}"] = Count("pk", filter=before)
+    Order.objects.filter(placed_at__gte=now - timedelta(days=60)).aggregate(**aggregates)
+    first = today - timedelta(days=29)
+    rows = Order.objects.filter(placed_at__gte=first, status__in=HOLDS_STOCK)
+    by_day: dict = {}
+    for placed_at, total in rows.values_list("placed_at", "total").iterator(chunk_size=5000):
+        day = timezone.localtime(placed_at).date()
+        by_day[day] = by_day.get(day, 0) + total
+    dict(
+        Order.objects.filter(placed_at__gte=now - timedelta(days=30))
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    list(
+        OrderItem.objects.filter(
+            order__placed_at__gte=now - timedelta(days=30), order__status__in=HOLDS_STOCK
+        )
+        .values("product_id", "product__sku", "product__name")
+        .annotate(
+            units=Sum("quantity"),
+            revenue=Coalesce(
+                Sum(F("quantity") * F("unit_price"), output_field=DecimalField()),
+                0,
+                output_field=DecimalField(),
+            ),
+        )
+        .order_by("-units", "product__sku")[:10]
+    )
+
+
+def group_dashboard(repeat: int) -> None:
+    """The dashboard without its cache, at whatever size DATABASE_URL holds."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from backoffice.dashboard import dashboard_blocks, sales_by_day, top_products
+    from orders.models import Order
+    from orders.rollups import store_day
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    user = bench_user()
+    server = Server(user)
+    orders = Order.objects.count()
+    server.get("/admin/")  # warm-up
+    with QueryCounter() as counter:
+        status, _, _ = server.get("/admin/")
+    assert status == 200, status
+    times = []
+    for _ in range(repeat):
+        status, _, elapsed = server.get("/admin/")
+        times.append(elapsed)
+    peer = timed(lambda: direct_dashboard_figures(timezone.now()), max(1, repeat // 2))
+    record("dashboard sales figures, direct aggregates (the old uncached page's core)", peer)
+    record(
+        f"dashboard page, uncached ({orders:,} orders)",
+        times,
+        queries=counter.count,
+        limit=at_most(50, "ms"),
+        peer="dashboard sales figures, direct aggregates (the old uncached page's core)",
+    )
+    record("dashboard blocks, uncached", timed(lambda: dashboard_blocks(user), repeat))
+    today = store_day(timezone.now())
+    record("dashboard: sales by day (rollups)", timed(lambda: sales_by_day(today), repeat))
+    record("dashboard: top products (rollups)", timed(lambda: top_products(today), repeat))
+
+
 # Orders -------------------------------------------------------------------------------------
 
 
@@ -722,6 +815,7 @@ GROUPS = {
     "pages": lambda a: group_pages(a.repeat),
     "add_order": lambda a: group_add_order(a.repeat),
     "race": lambda a: group_race(a.repeat),
+    "dashboard": lambda a: group_dashboard(a.repeat),
 }
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ PLAN = [
     ("pages", "large"),
     ("export", "large"),
     ("add_order", "large"),
+    ("dashboard", "large"),
     ("race", "race"),
     ("import_vendor", "vendors"),
 ]

@@ -257,3 +257,56 @@ def order_writes() -> Iterator[None]:
 
 def order_writes_allowed() -> bool:
     return _writes_allowed.get()
+
+
+# Rollups (orders.rollups) ----------------------------------------------------------------------
+# Kept by the transaction that writes an order, so that the dashboard reads a few hundred
+# rows instead of a million orders. Amounts are in cents: sums stay exact on every database
+# (SQLite adds decimals as floats).
+
+
+class DailyOrderRollup(models.Model):
+    """Orders placed on one store day that are now in one status: how many, and their total.
+
+    Each (day, status) is spread over ``orders.rollups.SHARDS`` rows (by order id) so that
+    orders placed at the same time do not queue for one row; readers sum the shards.
+    """
+
+    day = models.DateField()
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    shard = models.PositiveSmallIntegerField()
+    orders = models.BigIntegerField(default=0)
+    total_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "status", "shard"], name="order_rollup_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.status} #{self.shard}: {self.orders}"
+
+
+class MonthlyProductRollup(models.Model):
+    """Units and line revenue of one product on orders placed in one store month that hold
+    stock (not cancelled or returned): the dashboard's top products of the month.
+
+    A month, not a day: ranking products over many days would sum a row per product and
+    day (about 130,000 rows for 30 days at a million orders a year); one month is one row
+    per product, and the ranking index hands over the first ten.
+    """
+
+    month = models.DateField(help_text="The first day of the store month.")
+    # Not sharded: orders that sell the same product queue for its stock row anyway.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    units = models.BigIntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "product"], name="product_rollup_key"),
+        ]
+        indexes = [models.Index(fields=["month", "-units"], name="product_rollup_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} product {self.product_id}: {self.units}"

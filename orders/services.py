@@ -40,6 +40,7 @@ from orders.models import (
     order_stock_reference,
     order_writes,
 )
+from orders.rollups import order_figures, rollups_apply, rollups_snapshot
 from orders.signals import order_deleted, order_saved
 
 # (from, to) -> the permission codename (app "orders") that allows the move.
@@ -268,6 +269,7 @@ def order_save(
                     "order cannot change."
                 )
             lines = {line.pk: line for line in OrderItem.objects.filter(order_id=order.pk)}
+        before = None if created else order_figures(current, lines.values())
         if add or change:
             held = {line.product_id for line in lines.values()}
             stock_lock(held | {line.product_id for line in [*add, *change]})
@@ -285,6 +287,7 @@ def order_save(
         order.save()
         _write_lines(order, user=user, add=add, change=change, remove=remove, reason=reason)
         order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
+        rollups_apply(before, order_figures(order, final))
     return order
 
 
@@ -329,12 +332,14 @@ def order_transition(
         if expected_version is not None and locked.version != expected_version:
             raise OrderChanged(locked)
         check_transition(order=locked, to_status=to_status, user=user)
+        before = rollups_snapshot(locked.pk)
         locked.status = to_status
         locked.version += 1
         locked._history_user = user
         locked._change_reason = reason
         locked.save(update_fields=["status", "version", "updated_at"])
         order_saved.send(sender=Order, order=locked, user=user, created=False)
+        rollups_apply(before, before.with_status(to_status))
     return locked
 
 
@@ -343,12 +348,14 @@ def order_delete(*, order: Order, user) -> None:
     """Delete ``order`` and its lines; the receivers give back what it held."""
     with order_writes():
         locked = _lock(order)
+        before = rollups_snapshot(locked.pk)
         lines = list(OrderItem.objects.filter(order_id=locked.pk))
         _write_lines(locked, user=user, add=(), change=(), remove=lines)
         locked._history_user = user
         locked.delete()
         locked.pk = order.pk  # delete() clears it; the receivers still name the order
         order_deleted.send(sender=Order, order=locked, user=user)
+        rollups_apply(before, None)
 
 
 def _lock(order: Order) -> Order:

@@ -1,6 +1,7 @@
 """The dashboard: figures on a hand-made store, blocks per role, bounded queries."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import make_product
-from orders.tests.factories import make_customer, make_order
+from orders.rollups import month_of, store_day
+from orders.tests.factories import make_customer, make_order, move_order, store_with_history
 
 pytestmark = pytest.mark.django_db
 
@@ -17,26 +19,28 @@ INDEX = reverse("admin:index")
 
 
 @pytest.fixture
-def store():
-    """A, B and C; five orders placed today, 3, 5, 10 and 40 days ago."""
+def store(superuser):
+    """A, B and C; five orders placed today, 3, 5, 10 and 40 days ago, moved through the
+    workflow by the services (so stock and rollups follow)."""
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     a = make_product("A", stock=20, price="10.00")
     b = make_product("B", stock=10, price="5.00")
     make_product("C", stock=0, price="1.00")  # out of stock
     customer = make_customer()
-    make_order([(a, 2)], customer=customer, placed_at=today + timedelta(seconds=1))
-    make_order([(b, 4)], customer=customer, placed_at=now - timedelta(days=3))
-    make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=10))
-    make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=5))
-    make_order([(b, 1)], customer=customer, placed_at=now - timedelta(days=40))
-    from orders.models import Order
-
-    statuses = ["pending", "paid", "delivered", "cancelled", "delivered"]
-    for order, status in zip(Order.objects.order_by("pk"), statuses, strict=True):
-        Order.objects.filter(pk=order.pk).update(status=status)
-    # B: 10 - 4 - 1 = 5, at its threshold: low. A: 20 - 2 - 1 - 1 = 16 (the cancelled
-    # order's unit is still out here: its status was set directly, bypassing the services).
+    orders = [
+        make_order([(a, 2)], customer=customer, placed_at=today + timedelta(seconds=1)),
+        make_order([(b, 4)], customer=customer, placed_at=now - timedelta(days=3)),
+        make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=10)),
+        make_order([(a, 1)], customer=customer, placed_at=now - timedelta(days=5)),
+        make_order([(b, 1)], customer=customer, placed_at=now - timedelta(days=40)),
+    ]
+    walks = [(), ("paid",), ("paid", "shipped", "delivered"), ("cancelled",)]
+    walks.append(("paid", "shipped", "delivered"))
+    for order, walk in zip(orders, walks, strict=True):
+        move_order(order, *walk, user=superuser)
+    # B: 10 - 4 - 1 = 5, at its threshold: low. A: 20 - 2 - 1 = 17 (the cancelled order
+    # gave its unit back).
 
 
 def kpis(response) -> dict[str, tuple[str, str, str]]:
@@ -61,9 +65,15 @@ def test_dashboard_figures_on_a_hand_made_store(admin_client_super, store):
     assert figures["Waiting for shipment"][0] == "1"
     assert figures["Out of stock"][0] == "1"
     assert figures["Low on stock"][0] == "1"
+    # Top products are this month's: which of the older orders count depends on the date.
+    month = month_of(store_day(timezone.now()))
+    in_month = {ago: store_day(timezone.now() - timedelta(days=ago)) >= month for ago in (3, 10)}
+    units = {"A": 2 + in_month[10], "B": 4 * in_month[3]}
+    expected = sorted(((sku, n) for sku, n in units.items() if n), key=lambda r: (-r[1], r[0]))
     top = response.context["top_products"]["rows"]
-    assert [(row[1], row[3]) for row in top] == [("B", 4), ("A", 3)]
-    assert len(response.context["movements"]["rows"]) == 7  # 2 initial stocks + 5 orders
+    assert [(row[1], row[3]) for row in top] == expected
+    # 2 initial stocks, 5 orders, 1 cancellation
+    assert len(response.context["movements"]["rows"]) == 8
 
 
 def test_dashboard_out_of_stock_link_lists_exactly_those_products(admin_client_super, store):
@@ -124,16 +134,109 @@ def test_dashboard_figures_are_cached_per_role_when_enabled(admin_client_super, 
 def test_dashboard_revenue_per_day_counts_the_stores_days_on_every_database(settings):
     # Auckland is UTC+13 in November. MariaDB here has no time-zone tables, so a day cut
     # made by the database (CONVERT_TZ) would come back empty.
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
     from decimal import Decimal
 
-    from backoffice.dashboard import revenue_per_day
+    from backoffice.dashboard import revenue_per_day, sales_by_day
 
     settings.TIME_ZONE = "Pacific/Auckland"
     mug = make_product("MUG", stock=10, price="10.00")
     late_evening_utc = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)  # 21 Nov, 01:30 there
     make_order([(mug, 2)], placed_at=late_evening_utc, shipping_cost=Decimal("0.00"))
     make_order([(mug, 1)], placed_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # 20 Nov, 22:00
-    chart = revenue_per_day(datetime(2026, 11, 21, 3, 0, tzinfo=UTC), days=3)
+    today = date(2026, 11, 21)
+    chart = revenue_per_day(sales_by_day(today), today, days=3)
     assert chart["labels"] == ["19 Nov", "20 Nov", "21 Nov"]
     assert chart["datasets"][0]["data"] == [0.0, 10.0, 20.0]
+
+
+def direct_figures(today):
+    """The dashboard's figures counted straight from the orders and lines (store days)."""
+    from orders.models import HOLDS_STOCK, Order, OrderItem
+    from orders.rollups import store_day
+
+    orders = [(store_day(o.placed_at), o.status, o.total) for o in Order.objects.all()]
+
+    def window(days: int, back: int = 0) -> tuple[int, Decimal]:
+        last = today - timedelta(days=back * days)
+        first = last - timedelta(days=days - 1)
+        inside = [(s, t) for d, s, t in orders if first <= d <= last]
+        return len(inside), sum((t for s, t in inside if s in HOLDS_STOCK), Decimal("0.00"))
+
+    figures = {}
+    for label, days in {"today": 1, "last 7 days": 7, "last 30 days": 30}.items():
+        (n, revenue), (prev_n, prev_revenue) = window(days), window(days, back=1)
+        figures[f"Revenue {label}"] = (revenue, prev_revenue)
+        figures[f"Orders {label}"] = (n, prev_n)
+    first = today - timedelta(days=29)
+    units: dict[str, list] = {}
+    for item in OrderItem.objects.select_related("order", "product"):
+        placed = store_day(item.order.placed_at)
+        if item.order.status in HOLDS_STOCK and placed.replace(day=1) == today.replace(day=1):
+            row = units.setdefault(item.product.sku, [0, Decimal("0.00")])
+            row[0] += item.quantity
+            row[1] += item.line_total
+    top = sorted(units.items(), key=lambda kv: (-kv[1][0], kv[0]))[:10]
+    chart = [
+        float(sum((t for d, s, t in orders if d == day and s in HOLDS_STOCK), Decimal(0)))
+        for day in (today - timedelta(days=n) for n in reversed(range(30)))
+    ]
+    by_status = [
+        sum(1 for d, s, _ in orders if s == status and first <= d <= today)
+        for status in ["pending", "paid", "shipped", "delivered", "cancelled", "returned"]
+    ]
+    return figures, [(sku, u, f"{r:,.2f}") for sku, (u, r) in top], chart, by_status
+
+
+def test_dashboard_shows_what_a_direct_aggregate_of_the_orders_gives(admin_client_super, superuser):
+    import json
+
+    from backoffice.dashboard import _change, _money
+    from orders.rollups import store_day
+
+    store_with_history(superuser)
+    response = admin_client_super.get(INDEX)
+    figures, top, chart, by_status = direct_figures(store_day(timezone.now()))
+    expected = {
+        title: (_money(now) if title.startswith("Revenue") else str(now), _change(now, before))
+        for title, (now, before) in figures.items()
+    }
+    shown = {title: (value, change) for title, (value, change, _) in kpis(response).items()}
+    assert {title: shown[title] for title in expected} == expected
+    assert int(shown["Orders last 30 days"][0]) > 5  # the store has orders in the windows
+    rows = response.context["top_products"]["rows"]
+    assert [(row[1], row[3], row[4]) for row in rows] == top
+    assert json.loads(response.context["revenue_chart"])["datasets"][0]["data"] == chart
+    assert json.loads(response.context["status_chart"])["datasets"][0]["data"] == by_status
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(
+    admin_client_super, store, django_assert_num_queries
+):
+    admin_client_super.get(INDEX)  # the session and the user are read once per request
+    # session, user, sales by day, paid orders, stock cards, top products, their pictures,
+    # latest movements
+    with django_assert_num_queries(8):
+        assert admin_client_super.get(INDEX).status_code == 200
+
+
+def test_dashboard_get_writes_nothing(admin_client_super, store):
+    from orders.models import DailyOrderRollup, MonthlyProductRollup
+
+    before = (
+        list(DailyOrderRollup.objects.values_list()),
+        list(MonthlyProductRollup.objects.values_list()),
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert admin_client_super.get(INDEX).status_code == 200
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+    ]
+    assert writes == []
+    after = (
+        list(DailyOrderRollup.objects.values_list()),
+        list(MonthlyProductRollup.objects.values_list()),
+    )
+    assert after == before

@@ -5,12 +5,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Sum
 
 from backoffice.models import User
 from catalog.models import Category, Product, StockMovement
 from catalog.services import stock_reconcile
 from catalog.tests.factories import make_product
-from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.models import Customer, DailyOrderRollup, Order, OrderItem, OrderStatus
+from orders.rollups import rollups_check
 from orders.services import order_next_number, order_numbers_last, order_stock_reconcile
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,8 @@ def test_seed_makes_the_asked_numbers_with_a_consistent_ledger():
     assert (Customer.objects.count(), Order.objects.count()) == (25, 300)
     assert OrderItem.objects.count() >= 300
     assert stock_reconcile() == [] and order_stock_reconcile() == []
+    assert rollups_check() == []  # seed writes around the services, then rebuilds the rollups
+    assert DailyOrderRollup.objects.aggregate(n=Sum("orders"))["n"] == 300
     assert set(Order.objects.values_list("status", flat=True)) == {s.value for s in OrderStatus}
     assert "Seeded 3 categories, 40 products, 25 customers, 300 orders" in out.getvalue()
     # One block of numbers; orders placed through the app later continue after it.

@@ -1,10 +1,15 @@
 """Builders for order tests. Orders are written the way the app writes them (services)."""
 
+from datetime import timedelta
+from decimal import Decimal
 from itertools import count
 
+from django.utils import timezone
+
 from catalog.models import Product, StockMovement
+from catalog.tests.factories import make_product
 from orders.models import Customer, Order, OrderItem, OrderStatus
-from orders.services import order_save, order_transition
+from orders.services import order_delete, order_save, order_transition
 
 _numbers = count(1)
 
@@ -52,6 +57,34 @@ def held(order: Order) -> dict[str, int]:
 
 def order_movements(order: Order):
     return StockMovement.objects.filter(reference=order.stock_reference).select_related("product")
+
+
+def store_with_history(user) -> None:
+    """Orders over 70 days in every status, some edited, one deleted (``user`` may do all)."""
+    mug, tee = make_product("MUG", stock=500, price="8.00"), make_product("TEE", stock=500)
+    now = timezone.now()
+    walks = [
+        (),
+        (OrderStatus.PAID,),
+        (OrderStatus.PAID, OrderStatus.SHIPPED),
+        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+        (OrderStatus.CANCELLED,),
+        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RETURNED),
+    ]
+    for n in range(24):
+        placed = now - timedelta(days=n * 3, hours=n)
+        order = make_order(
+            [(mug, 1 + n % 3), (tee, 1 + n % 2)][: 1 + n % 2],
+            placed_at=placed,
+            shipping_cost=Decimal(n % 4),
+        )
+        if n % 5 == 0:
+            line = order.items.first()
+            line.quantity += 1
+            order_save(order=order, user=user, change=[line])
+            order.refresh_from_db()
+        move_order(order, *walks[n % len(walks)], user=user)
+    order_delete(order=Order.objects.order_by("pk").first(), user=user)
 
 
 # POST data of the order admin ----------------------------------------------------------------

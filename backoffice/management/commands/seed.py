@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from backoffice.sampledata import LedgerBuilder, Plan, StoreGenerator
 from catalog.models import Category, Product, StockMovement
-from orders.models import HOLDS_STOCK, Customer, Order, OrderItem, OrderNumberSequence
+from orders.models import (
+    HOLDS_STOCK,
+    Customer,
+    DailyOrderRollup,
+    MonthlyProductRollup,
+    Order,
+    OrderItem,
+    OrderNumberSequence,
+)
+from orders.rollups import rollups_rebuild
 from orders.services import order_numbers_last, order_numbers_raise_to
 
 SEED_SKU_PREFIX = "SEED-"
@@ -221,9 +230,11 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+        # The orders went around the order services: count them into the dashboard's rollups.
+        rollups_rebuild()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in models:
+                for model in [*models, DailyOrderRollup, MonthlyProductRollup]:
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
 
     @staticmethod
