@@ -27,6 +27,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 # become U+FFFD, as IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT does).
 MAX_CELL_CHARS = 32_767
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+ILLEGAL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 CHUNK_BYTES = 256 * 1024  # yield once this much compressed output is ready
 ROWS_PER_BATCH = 500  # rows turned into XML between two looks at the output
 
@@ -122,53 +123,63 @@ class _Sink:
         return data
 
 
-def text_cell(ref: str, value: str) -> str:
-    """An inline-string cell, written as openpyxl writes one."""
+# A cell is written as '<c r="B7"' followed by its "tail", which depends on its value.
+EMPTY = "/>"  # an empty cell is written, as openpyxl does: every row is as wide as the header
+
+
+def text_tail(value: str) -> str:
+    """The tail of an inline-string cell, written as openpyxl writes one."""
+    if not value:
+        return EMPTY
     if len(value) > MAX_CELL_CHARS:
         value = value[:MAX_CELL_CHARS]
     if "&" in value or "<" in value or ">" in value:
         value = xml_escape(value)
-    style = ""
-    if "\n" in value:
-        style = f' s="{STYLE_WRAP}"'
+    style = f' s="{STYLE_WRAP}"' if "\n" in value else ""
+    # strip() gives back the same string when there is nothing to strip.
     stripped = value.strip()
-    if stripped and stripped != value:
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+    if stripped is not value and stripped:
+        return f'{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    return f'{style} t="inlineStr"><is><t>{value}</t></is></c>'
 
 
-def _number(ref: str, value) -> str:
-    return f'<c r="{ref}" t="n"><v>{value}</v></c>'
+def number_text_tail(value: str) -> str:
+    """The tail of a number already in its text form (from the database)."""
+    return f' t="n"><v>{value}</v></c>' if value else EMPTY
 
 
-def _float(ref: str, value) -> str:
+def _int(value: int) -> str:
+    return f' t="n"><v>{value}</v></c>'
+
+
+def _float(value) -> str:
     if value != value or value in (float("inf"), float("-inf")):
-        return f'<c r="{ref}" t="n"/>'
+        return ' t="n"/>'
     # float() first, as openpyxl's "%.16g": a Decimal's own format keeps 20.00 as 20.00.
-    return f'<c r="{ref}" t="n"><v>{float(value):.16g}</v></c>'
+    return f' t="n"><v>{float(value):.16g}</v></c>'
 
 
-def _bool(ref: str, value: bool) -> str:
-    return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+def _bool(value: bool) -> str:
+    return f' t="b"><v>{int(value)}</v></c>'
 
 
-def _datetime(ref: str, value: datetime.datetime) -> str:
-    return f'<c r="{ref}" s="{STYLE_DATETIME}" t="n"><v>{to_excel(value)}</v></c>'
+def _datetime(value: datetime.datetime) -> str:
+    return f' s="{STYLE_DATETIME}" t="n"><v>{to_excel(value)}</v></c>'
 
 
-def _date(ref: str, value: datetime.date) -> str:
-    return f'<c r="{ref}" s="{STYLE_DATE}" t="n"><v>{to_excel(value)}</v></c>'
+def _date(value: datetime.date) -> str:
+    return f' s="{STYLE_DATE}" t="n"><v>{to_excel(value)}</v></c>'
 
 
-def _time(ref: str, value: datetime.time) -> str:
-    return f'<c r="{ref}" s="{STYLE_TIME}" t="n"><v>{to_excel(value)}</v></c>'
+def _time(value: datetime.time) -> str:
+    return f' s="{STYLE_TIME}" t="n"><v>{to_excel(value)}</v></c>'
 
 
-# Python type -> cell writer; anything else is written as its text, as tablib does.
-CELL_WRITERS: dict[type, Callable[[str, object], str]] = {
-    str: text_cell,
-    int: _number,
-    Decimal: lambda ref, value: _float(ref, value),
+# Python type -> tail writer; anything else is written as its text, as tablib does.
+TAILS: dict[type, Callable[[object], str]] = {
+    str: text_tail,
+    int: _int,
+    Decimal: _float,
     float: _float,
     bool: _bool,
     datetime.datetime: _datetime,
@@ -177,47 +188,43 @@ CELL_WRITERS: dict[type, Callable[[str, object], str]] = {
 }
 
 
-def any_cell(ref: str, value) -> str:
-    """A cell for a value (not None, not "") of any type, as openpyxl would type it."""
-    writer = CELL_WRITERS.get(type(value))
+def any_tail(value) -> str:
+    """The tail of a cell for a value of any type, typed as openpyxl types it."""
+    if value is None or value == "":
+        return EMPTY
+    writer = TAILS.get(type(value))
     if writer is None:
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             value = value.replace(tzinfo=None)
-        writer = next((w for t, w in CELL_WRITERS.items() if isinstance(value, t)), None)
+        writer = next((w for t, w in TAILS.items() if isinstance(value, t)), None)
         if writer is None:
-            return text_cell(ref, str(value))
-    return writer(ref, value)
+            return text_tail(str(value))
+    return writer(value)
 
 
-def _prepared_cell(ref: str, value: str) -> str:
-    # A number already in its text form (from the database): written as it is.
-    return f'<c r="{ref}" t="n"><v>{value}</v></c>'
+def row_writer(tails: Sequence[Callable[[object], str]]) -> Callable[..., str]:
+    """A function (row number, *values) -> the row's XML, for columns written by ``tails``.
+
+    Made from source once per export: one f-string per row instead of a loop per cell
+    doubles the rows per second.
+    """
+    names = [f"v{n}" for n in range(len(tails))]
+    cells = "".join(
+        f'<c r="{get_column_letter(n + 1)}{{n}}"{{t{n}({name})}}' for n, name in enumerate(names)
+    )
+    source = f"def write(n, {', '.join(names)}):\n    return f'<row r=\"{{n}}\">{cells}</row>'\n"
+    scope = {f"t{n}": tail for n, tail in enumerate(tails)}
+    exec(source, scope)  # the source holds column letters and numbers only, no data
+    return scope["write"]
 
 
-def _rows_xml(
-    rows: Iterable[Sequence],
-    letters: list[str],
-    writers: list[Callable[[str, object], str]],
-    first_row: int,
-) -> str:
-    parts = []
-    number = first_row
-    for row in rows:
-        cells = []
-        append = cells.append
-        for letter, writer, value in zip(letters, writers, row, strict=False):
-            if value is None or value == "":
-                # Written, though empty, as openpyxl does: a reader sees every row as wide
-                # as the header.
-                append(f'<c r="{letter}{number}"/>')
-            else:
-                append(writer(f"{letter}{number}", value))
-        parts.append(f'<row r="{number}">{"".join(cells)}</row>')
-        number += 1
-    xml = "".join(parts)
-    if ILLEGAL_CHARACTERS.search(xml):
-        xml = ILLEGAL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", xml)
-    return xml
+def _rows_xml(rows: Iterable[Sequence], write: Callable[..., str], first_row: int) -> bytes:
+    data = "".join([write(number, *row) for number, row in enumerate(rows, first_row)]).encode()
+    # XML cannot hold most control characters; they are rare, so look for them with a
+    # fast byte deletion first (none of them is part of a multi-byte UTF-8 character).
+    if len(data.translate(None, ILLEGAL_BYTES)) != len(data):
+        data = ILLEGAL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", data.decode()).encode()
+    return data
 
 
 def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[Sequence]]:
@@ -264,24 +271,22 @@ def xlsx_stream(
     ):
         book.writestr(name, text)
     width = len(header)
-    letters = [get_column_letter(n) for n in range(1, width + 1)]
     if kinds is None:
-        writers = [any_cell] * width
+        write = row_writer([any_tail] * width)
     else:
-        writers = [text_cell if kind == TEXT else _prepared_cell for kind in kinds]
+        write = row_writer([text_tail if kind == TEXT else number_text_tail for kind in kinds])
     # Zip64 from the start: the sheet's size is not known before its end, and a big
     # export passes the 2 GiB that plain zip entries allow.
     with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
         head = "".join(
-            f'<c r="{letter}1" s="{STYLE_BOLD}" t="inlineStr"><is><t>{xml_escape(str(name))}'
-            "</t></is></c>"
-            for letter, name in zip(letters, header, strict=True)
+            f'<c r="{get_column_letter(n)}1" s="{STYLE_BOLD}"{text_tail(str(name))}'
+            for n, name in enumerate(header, 1)
         )
         sheet.write(f'{_SHEET_START}<row r="1">{head}</row>'.encode())
         yield sink.take()  # the first bytes, before the first row is read
         number = 2
         for batch in _batches(rows, ROWS_PER_BATCH):
-            sheet.write(_rows_xml(batch, letters, writers, number).encode())
+            sheet.write(_rows_xml(batch, write, number))
             number += len(batch)
             if sink.size >= CHUNK_BYTES:
                 yield sink.take()

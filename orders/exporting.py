@@ -20,7 +20,7 @@ from django.db.models import CharField, F, Func, QuerySet, Value
 from django.db.models.expressions import Case, When
 from django.db.models.functions import Concat
 
-from foundation.resources import escape_formula
+from foundation.resources import FORMULA_PREFIXES, escape_formula
 from foundation.xlsx import NUMBER, TEXT
 from orders.models import OrderItem
 
@@ -191,7 +191,8 @@ def _copied_cells(items: QuerySet[OrderItem]) -> Iterator[tuple]:
         "x_total",
     )
     sql, params = rows.query.sql_with_params()
-    esc = escape_formula
+    # escape_formula, written out: a call per cell would cost a tenth of the export's time.
+    risky = (*FORMULA_PREFIXES, "'")
     with (
         connection.cursor() as wrapper,
         wrapper.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
@@ -200,14 +201,15 @@ def _copied_cells(items: QuerySet[OrderItem]) -> Iterator[tuple]:
         for number, status, placed, email, first, last, sku, name, *numbers in csv.reader(
             bytes(data).decode() for data in copy
         ):
+            full_name = f"{first} {last}".strip()
             yield (
-                esc(number),
-                esc(status),
+                "'" + number if number.startswith(risky) else number,
+                "'" + status if status.startswith(risky) else status,
                 placed,
-                esc(email),
-                esc(f"{first} {last}".strip()),
-                esc(sku),
-                esc(name),
+                "'" + email if email.startswith(risky) else email,
+                "'" + full_name if full_name.startswith(risky) else full_name,
+                "'" + sku if sku.startswith(risky) else sku,
+                "'" + name if name.startswith(risky) else name,
                 *numbers,
             )
 
