@@ -42,6 +42,7 @@ PLAN = [
     ("pages", "small"),
     ("pages", "large"),
     ("export", "large"),
+    ("export_xlsx", "large"),
     ("add_order", "large"),
     ("race", "race"),
     ("import_vendor", "vendors"),
@@ -196,9 +197,10 @@ def table(results: list[dict]) -> str:
             notes.append(f"queries {small['queries']}→{r['queries']}")
         elif "queries" in r:
             notes.append(f"queries {r['queries']}")
-        for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s", "peak_rss_mb",
-                    "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
-                    "oversold_products", "reconcile_disagreements", "target"):  # fmt: skip
+        for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s",
+                    "first_rows_s", "peak_rss_mb", "file_mb", "page_bytes", "orders_placed",
+                    "orders_per_s", "refused_not_enough_stock", "oversold_products",
+                    "reconcile_disagreements", "target"):  # fmt: skip
             if key in r:
                 value = r[key]
                 notes.append(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
@@ -240,7 +242,7 @@ def main() -> None:
     results = []
     for group, size in plan:
         print(f"measuring {group} on {size} …", flush=True)
-        heavy = ("imports", "export", "admin_import", "import_vendor")
+        heavy = ("imports", "export", "export_xlsx", "admin_import", "import_vendor")
         repeat = 1 if group == "race" else (3 if group in heavy else args.repeat)
         results.extend(measure(group, size, repeat))
     report = table(results)
