@@ -28,6 +28,10 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 MAX_CELL_CHARS = 32_767
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 ILLEGAL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# The most rows a sheet may have (Excel's limit, the header included), and the most bytes
+# of XML in one sheet (a plain zip entry holds less than 2 GiB).
+SHEET_MAX_ROWS = 1_048_576
+SHEET_MAX_BYTES = 2_000_000_000
 CHUNK_BYTES = 256 * 1024  # yield once this much compressed output is ready
 ROWS_PER_BATCH = 500  # rows turned into XML between two looks at the output
 
@@ -36,15 +40,16 @@ STYLE_BOLD, STYLE_DATETIME, STYLE_DATE, STYLE_TIME, STYLE_WRAP = 1, 2, 3, 4, 5
 # Column kinds for ``xlsx_stream(kinds=…)``: cells already in their final text form.
 TEXT, NUMBER = "text", "number"
 
+# Every sheet part is typed by the "xml" default, so that this part can come first in the
+# zip although the number of sheets is only known at the end.
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/vnd.'
+    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.spreadsheetml.styles+xml"/></Types>'
 )
@@ -58,15 +63,18 @@ _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    "<sheets>{sheets}</sheets></workbook>"
 )
+_WORKBOOK_SHEET = '<sheet name="{title}" sheetId="{n}" r:id="rId{n}"/>'
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/styles" Target="styles.xml"/></Relationships>'
+    '{sheets}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
+)
+_WORKBOOK_RELS_SHEET = (
+    '<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
 )
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -252,12 +260,15 @@ def xlsx_stream(
     kinds: Sequence[str] | None = None,
     compresslevel: int = 1,
 ) -> Iterator[bytes]:
-    """Yield an XLSX workbook of one sheet: ``header`` in bold and frozen, then ``rows``.
+    """Yield an XLSX workbook: ``header`` in bold and frozen, then ``rows``.
 
     Cells are typed by their Python value (str, int, Decimal, float, bool, date, time,
     datetime; None and "" are empty). With ``kinds`` (TEXT or NUMBER per column) every
     value is text already in its final form, for rows read straight from the database:
-    a NUMBER is written as it is, a TEXT as a string.
+    a NUMBER is written as it is, a TEXT as a string. Every row has a value per column.
+
+    A sheet holds at most SHEET_MAX_ROWS rows (a spreadsheet shows no more); further rows
+    go on to a second sheet, "<title> 2", with the header again, and so on.
     """
     sink = _Sink()
     # Deflate level 1: the XML shrinks about as well (~8x) at a fraction of level 6's time.
@@ -265,8 +276,6 @@ def xlsx_stream(
     for name, text in (
         ("[Content_Types].xml", _CONTENT_TYPES),
         ("_rels/.rels", _ROOT_RELS),
-        ("xl/workbook.xml", _WORKBOOK.format(title=sheet_title(title))),
-        ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
         ("xl/styles.xml", _STYLES),
     ):
         book.writestr(name, text)
@@ -275,21 +284,56 @@ def xlsx_stream(
         write = row_writer([any_tail] * width)
     else:
         write = row_writer([text_tail if kind == TEXT else number_text_tail for kind in kinds])
-    # Zip64 from the start: the sheet's size is not known before its end, and a big
-    # export passes the 2 GiB that plain zip entries allow.
-    with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-        head = "".join(
-            f'<c r="{get_column_letter(n)}1" s="{STYLE_BOLD}"{text_tail(str(name))}'
-            for n, name in enumerate(header, 1)
-        )
-        sheet.write(f'{_SHEET_START}<row r="1">{head}</row>'.encode())
-        yield sink.take()  # the first bytes, before the first row is read
-        number = 2
-        for batch in _batches(rows, ROWS_PER_BATCH):
-            sheet.write(_rows_xml(batch, write, number))
-            number += len(batch)
-            if sink.size >= CHUNK_BYTES:
-                yield sink.take()
-        sheet.write(_SHEET_END.encode())
+    head = "".join(
+        f'<c r="{get_column_letter(n)}1" s="{STYLE_BOLD}"{text_tail(str(name))}'
+        for n, name in enumerate(header, 1)
+    )
+    sheets = 1
+    sheet = _open_sheet(book, sheets, head)
+    yield sink.take()  # the first bytes, before the first row is read
+    number, written = 2, 0  # the next row's number; bytes in this sheet
+    for batch in _batches(rows, ROWS_PER_BATCH):
+        while batch:
+            part, batch = batch[: SHEET_MAX_ROWS + 1 - number], batch[SHEET_MAX_ROWS + 1 - number :]
+            data = _rows_xml(part, write, number) if part else b""
+            if not part or (written + len(data) > SHEET_MAX_BYTES and number > 2):
+                # Full: close this sheet, go on with the same rows on a new one.
+                sheet.write(_SHEET_END.encode())
+                sheet.close()
+                sheets += 1
+                sheet = _open_sheet(book, sheets, head)
+                number, written = 2, 0
+                batch = part + batch
+                continue
+            sheet.write(data)
+            number += len(part)
+            written += len(data)
+        if sink.size >= CHUNK_BYTES:
+            yield sink.take()
+    sheet.write(_SHEET_END.encode())
+    sheet.close()
+    titles = [sheet_title(title if n == 1 else f"{title[:26]} {n}") for n in range(1, sheets + 1)]
+    book.writestr(
+        "xl/workbook.xml",
+        _WORKBOOK.format(
+            sheets="".join(
+                _WORKBOOK_SHEET.format(title=name, n=n) for n, name in enumerate(titles, 1)
+            )
+        ),
+    )
+    book.writestr(
+        "xl/_rels/workbook.xml.rels",
+        _WORKBOOK_RELS.format(
+            sheets="".join(_WORKBOOK_RELS_SHEET.format(n=n) for n in range(1, sheets + 1))
+        ),
+    )
     book.close()
     yield sink.take()
+
+
+def _open_sheet(book: zipfile.ZipFile, n: int, head: str):
+    # Never Zip64 (Excel refuses Zip64 entries it does not need): a sheet stays within the
+    # 2 GiB of a plain zip entry (SHEET_MAX_BYTES).
+    sheet = book.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=False)
+    sheet.write(f'{_SHEET_START}<row r="1">{head}</row>'.encode())
+    return sheet

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import zipfile
 from decimal import Decimal
 
 import tablib
@@ -70,3 +71,32 @@ def test_xlsx_stream_of_many_rows_is_sent_in_several_chunks():
     assert len(chunks) > 3
     read = xlsx_values(b"".join(chunks))
     assert len(read) == 60_001 and read[-1] == ("row 59999 of many, padded with some text", 59999)
+
+
+def test_xlsx_stream_goes_on_to_a_new_sheet_when_one_is_full(monkeypatch):
+    monkeypatch.setattr("foundation.xlsx.SHEET_MAX_ROWS", 4)  # header and three rows
+    data = b"".join(xlsx_stream(["n"], ([n] for n in range(8)), title="Lines"))
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["Lines", "Lines 2", "Lines 3"]
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+    assert sheets == [[("n",), (0,), (1,), (2,)], [("n",), (3,), (4,), (5,)], [("n",), (6,), (7,)]]
+    book.close()
+
+
+def test_xlsx_stream_splits_a_sheet_before_it_passes_the_zip_entry_size(monkeypatch):
+    monkeypatch.setattr("foundation.xlsx.SHEET_MAX_BYTES", 40_000)
+    monkeypatch.setattr("foundation.xlsx.ROWS_PER_BATCH", 50)
+    rows = [[f"row {n} " + "x" * 100] for n in range(1_000)]
+    book = load_workbook(io.BytesIO(b"".join(xlsx_stream(["text"], rows))), read_only=True)
+    read = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    assert len(book.sheetnames) > 2
+    assert [row for row in read if row != ("text",)] == [tuple(row) for row in rows]
+    book.close()
+
+
+def test_xlsx_stream_writes_plain_zip_entries():
+    # Excel refuses Zip64 entries that are not needed; a sheet never needs one.
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_stream(HEADER, ROWS))))
+    assert archive.testzip() is None
+    assert archive.namelist()[0] == "[Content_Types].xml"
+    assert all(info.extract_version < 45 for info in archive.infolist())
