@@ -172,6 +172,10 @@ def _bool(value: bool) -> str:
 
 
 def _datetime(value: datetime.datetime) -> str:
+    if value.tzinfo is not None:
+        # A spreadsheet has no time zones: the clock time as it is (DateTimeWidget gives
+        # local time without its zone already).
+        value = value.replace(tzinfo=None)
     return f' s="{STYLE_DATETIME}" t="n"><v>{to_excel(value)}</v></c>'
 
 
@@ -202,8 +206,6 @@ def any_tail(value) -> str:
         return EMPTY
     writer = TAILS.get(type(value))
     if writer is None:
-        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            value = value.replace(tzinfo=None)
         writer = next((w for t, w in TAILS.items() if isinstance(value, t)), None)
         if writer is None:
             return text_tail(str(value))
