@@ -216,14 +216,20 @@ def row_writer(tails: Sequence[Callable[[object], str]]) -> Callable[..., str]:
     """A function (row number, *values) -> the row's XML, for columns written by ``tails``.
 
     Made from source once per export: one f-string per row instead of a loop per cell
-    doubles the rows per second.
+    doubles the rows per second; prepared numbers are written in place, without a call.
     """
-    names = [f"v{n}" for n in range(len(tails))]
-    cells = "".join(
-        f'<c r="{get_column_letter(n + 1)}{{n}}"{{t{n}({name})}}' for n, name in enumerate(names)
-    )
-    source = f"def write(n, {', '.join(names)}):\n    return f'<row r=\"{{n}}\">{cells}</row>'\n"
-    scope = {f"t{n}": tail for n, tail in enumerate(tails)}
+    scope: dict[str, object] = {}
+    cells = []
+    for n, tail in enumerate(tails):
+        letter, value = get_column_letter(n + 1), f"v{n}"
+        if tail is number_text_tail:
+            cell = f"{{(' t=\"n\"><v>' + {value} + '</v></c>') if {value} else '/>'}}"
+        else:
+            scope[f"t{n}"] = tail
+            cell = f"{{t{n}({value})}}"
+        cells.append(f'<c r="{letter}{{n}}"{cell}')
+    names = ", ".join(f"v{n}" for n in range(len(tails)))
+    source = f"def write(n, {names}):\n    return f'<row r=\"{{n}}\">{''.join(cells)}</row>'\n"
     exec(source, scope)  # the source holds column letters and numbers only, no data
     return scope["write"]
 
