@@ -198,9 +198,9 @@ def table(results: list[dict]) -> str:
         elif "queries" in r:
             notes.append(f"queries {r['queries']}")
         for key in ("write_queries", "history_rows", "ledger_rows", "first_bytes_s",
-                    "first_rows_s", "peak_rss_mb", "file_mb", "page_bytes", "orders_placed",
-                    "orders_per_s", "refused_not_enough_stock", "oversold_products",
-                    "reconcile_disagreements", "target"):  # fmt: skip
+                    "first_rows_s", "peak_rss_mb", "file_mb", "cpu_s", "rows_per_cpu_s",
+                    "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
+                    "oversold_products", "reconcile_disagreements", "target"):  # fmt: skip
             if key in r:
                 value = r[key]
                 notes.append(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
