@@ -467,6 +467,212 @@ def group_export(repeat: int) -> None:
     record("export: django-import-export default (100k-line slice)", default_times, rows=len(ids))
 
 
+# XLSX export -----------------------------------------------------------------------------------
+
+XLSX_LIMITS = {"rows_per_s": 50_000, "peak_rss_mb": 150, "first_bytes_s": 1.0}
+XLSX_PEER_SLICE = 100_000
+
+
+def _child(mode: str, *args: str) -> dict:
+    """Run one XLSX export in a fresh process, so that its peak RSS is the export's own."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, __file__, mode, *args], check=True, text=True, capture_output=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])[0]
+
+
+def xlsx_admin_once(repeat: int) -> None:
+    """In a child: the admin's XLSX export of every order line, read as a browser would."""
+    from django.urls import reverse
+
+    from orders.models import OrderItem
+
+    client = staff_client()
+    lines = OrderItem.objects.count()
+    url = reverse("admin:orders_order_export")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_at_start = usage.ru_utime + usage.ru_stime
+    start = time.perf_counter()
+    response = client.post(url, {"format": 1, "resource": 0})
+    assert response.streaming, response.status_code
+    first_bytes = first_rows = None
+    total = 0
+    with open(os.devnull, "wb") as sink:
+        for chunk in response.streaming_content:
+            now = time.perf_counter() - start
+            if first_bytes is None:
+                first_bytes = now
+            elif first_rows is None:
+                first_rows = now  # the first chunk past the workbook's fixed parts
+            total += len(chunk)
+            sink.write(chunk)
+    elapsed = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    record(
+        "export: order lines XLSX, streamed (admin)",
+        [elapsed],
+        rows=lines,
+        first_bytes_s=first_bytes,
+        first_rows_s=first_rows,
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        file_mb=round(total / 1024 / 1024, 1),
+        # CPU seconds of this process from start to end: on a shared machine, what the
+        # export itself costs whatever else runs (the database works in its own process).
+        cpu_s=round(usage.ru_utime + usage.ru_stime - cpu_at_start, 2),
+    )
+
+
+def _slice_start() -> int:
+    """The order id from which the newest orders hold about XLSX_PEER_SLICE lines (a range
+    the index serves, not a list of 100,000 ids)."""
+    from orders.models import OrderItem
+
+    ids = OrderItem.objects.order_by("-order_id").values_list("order_id", flat=True)
+    return ids[XLSX_PEER_SLICE - 1 : XLSX_PEER_SLICE][0]
+
+
+def xlsx_library_once(repeat: int) -> None:
+    """In a child: django-import-export's in-memory XLSX of a slice of the lines (the peer)."""
+    from import_export.formats.base_formats import XLSX
+
+    from orders.resources import OrderLineResource
+
+    queryset = OrderLineResource().get_queryset().filter(order_id__gte=_slice_start())
+    lines = queryset.count()
+    start = time.perf_counter()
+    data = XLSX().export_data(OrderLineResource().export(queryset, force_native_type=True))
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record(
+        f"export: import-export in-memory XLSX ({XLSX_PEER_SLICE // 1000}k-line slice)",
+        [elapsed],
+        rows=lines,
+        first_bytes_s=elapsed,  # nothing is sent before the whole workbook is built
+        peak_rss_mb=round(peak, 1),
+        file_mb=round(len(data) / 1024 / 1024, 1),
+    )
+
+
+def xlsx_openpyxl_once(repeat: int) -> None:
+    """In a child: openpyxl's write-only mode over the same cells (the other candidate)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from orders.exporting import HEADER, _fetched_cells
+    from orders.models import OrderItem
+
+    items = OrderItem.objects.filter(order_id__gte=_slice_start())
+    lines = items.count()
+    start = time.perf_counter()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Order items")
+    sheet.append(HEADER)
+    for row in _fetched_cells(items.order_by("-order_id", "id"), 5000):
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)  # the sheet went to a temporary file; the zip is made only now
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record(
+        f"export: openpyxl write-only XLSX ({XLSX_PEER_SLICE // 1000}k-line slice)",
+        [elapsed],
+        rows=lines,
+        first_bytes_s=elapsed,
+        peak_rss_mb=round(peak, 1),
+        file_mb=round(len(data.getvalue()) / 1024 / 1024, 1),
+    )
+
+
+def group_export_xlsx(repeat: int) -> None:
+    """The streamed XLSX of every order line: admin and manage.py export, each in a child."""
+    import subprocess
+    import tempfile
+
+    from orders.models import OrderItem
+
+    runs = [_child("_xlsx_admin") for _ in range(repeat)]
+    times = [run["median_s"] for run in runs]
+    admin = {
+        **runs[0],
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "runs": len(runs),
+        "first_bytes_s": statistics.median(run["first_bytes_s"] for run in runs),
+        "first_rows_s": statistics.median(run["first_rows_s"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "cpu_s": statistics.median(run["cpu_s"] for run in runs),
+    }
+    admin["rows_per_s"] = admin["rows"] / admin["median_s"]
+    admin["rows_per_cpu_s"] = round(admin["rows"] / admin["cpu_s"])
+    limits = [
+        at_least(XLSX_LIMITS["rows_per_s"], "rows/s"),
+        at_most(XLSX_LIMITS["peak_rss_mb"], "MB"),
+        at_most(XLSX_LIMITS["first_bytes_s"], "s", of="first_bytes_s"),
+    ]
+    admin["limit"] = ", ".join(limit_text(limit) for limit in limits)
+    admin["met"] = all(limit_met(limit, admin) for limit in limits)
+    RESULTS.append(admin)
+
+    # The floor the database sets: the same rows through COPY, read and dropped.
+    from orders.exporting import order_line_cells
+    from orders.resources import OrderLineResource
+
+    def copy_only() -> None:
+        rows, _ = order_line_cells(OrderLineResource().get_queryset())
+        for _ in rows:
+            pass
+
+    record(
+        "export: the same cells alone (PostgreSQL COPY + csv)",
+        timed(copy_only, 1),
+        rows=admin["rows"],
+        limit="floor: the rows before any XML is written",
+    )
+
+    lines = OrderItem.objects.count()
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "lines.xlsx"
+        command = [sys.executable, str(ROOT / "manage.py"), "export", "XLSX",
+                   "orders.resources.OrderLineResource", f"--output={target}"]  # fmt: skip
+        # A wrapper process waits for the command alone and reports the command's peak RSS.
+        wrapper = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", wrapper, *command], check=True, text=True, capture_output=True
+        )
+        elapsed = time.perf_counter() - start
+        size = target.stat().st_size
+    peak = int(done.stdout.strip().splitlines()[-1]) / 1024
+    entry = {
+        "name": "export: order lines XLSX, manage.py export --output",
+        "median_s": elapsed,
+        "min_s": elapsed,
+        "max_s": elapsed,
+        "runs": 1,
+        "rows": lines,
+        "rows_per_s": lines / elapsed,
+        "peak_rss_mb": round(peak, 1),
+        "file_mb": round(size / 1024 / 1024, 1),
+        "limit": "includes Django start-up",
+    }
+    RESULTS.append(entry)
+
+    peer = _child("_xlsx_library")
+    peer["limit"] = "peer; nothing is sent until the whole workbook is built"
+    RESULTS.append(peer)
+    candidate = _child("_xlsx_openpyxl")
+    candidate["limit"] = "candidate not taken: the zip is made only at the end"
+    RESULTS.append(candidate)
+    admin["peer"] = [peer["name"], candidate["name"]]
+
+
 # Changelists and dashboard ---------------------------------------------------------------------
 
 
@@ -812,6 +1018,11 @@ GROUPS = {
     "import_vendor": lambda a: group_import_vendor(a.repeat, 20_000),
     "admin_import": lambda a: group_admin_import(a.repeat, 10_000),
     "export": lambda a: group_export(a.repeat),
+    "export_xlsx": lambda a: group_export_xlsx(min(a.repeat, 3)),
+    # Run by export_xlsx in a fresh process each, for a peak RSS of their own.
+    "_xlsx_admin": lambda a: xlsx_admin_once(1),
+    "_xlsx_library": lambda a: xlsx_library_once(1),
+    "_xlsx_openpyxl": lambda a: xlsx_openpyxl_once(1),
     "pages": lambda a: group_pages(a.repeat),
     "add_order": lambda a: group_add_order(a.repeat),
     "race": lambda a: group_race(a.repeat),

@@ -56,6 +56,7 @@ PLAN = [
     ("pages", "small"),
     ("pages", "large"),
     ("export", "large"),
+    ("export_xlsx", "large"),
     ("add_order", "large"),
     ("dashboard", "large"),
     ("race", "race"),
@@ -232,8 +233,9 @@ def vacuum(size: str) -> None:
 # Figures shown beside the main one, when a measurement has them.
 NOTES = (
     "sql_ms", "cpu_ms", "write_queries", "history_rows", "ledger_rows", "first_bytes_s",
-    "peak_rss_mb", "page_bytes", "orders_placed", "orders_per_s", "refused_not_enough_stock",
-    "oversold_products", "reconcile_disagreements",
+    "first_rows_s", "file_mb", "cpu_s", "rows_per_cpu_s", "peak_rss_mb", "page_bytes",
+    "orders_placed", "orders_per_s", "refused_not_enough_stock", "oversold_products",
+    "reconcile_disagreements",
 )  # fmt: skip
 
 
@@ -372,7 +374,7 @@ def main() -> None:
             if group == "pages":
                 vacuum(size)  # whatever ran before, the pages meet a vacuumed database
             print(f"measuring {group} on {size} …", flush=True)
-            heavy = ("imports", "export", "admin_import", "import_vendor")
+            heavy = ("imports", "export", "export_xlsx", "admin_import", "import_vendor")
             repeat = 1 if group == "race" else (3 if group in heavy else args.repeat)
             results.extend(measure(group, size, repeat, env))
             if group in WRITES:

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     # Local. foundation comes before import_export so that its all-or-nothing
-    # `manage.py import` command replaces the library's.
+    # `manage.py import` and streamed `manage.py export` commands replace the library's.
     "foundation",
     "backoffice",
     # Third party

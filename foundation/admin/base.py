@@ -28,6 +28,7 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from foundation.admin.cells import row_checkbox
+from foundation.admin.exports import StreamedXLSXExportMixin
 from foundation.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
 from foundation.formats import BoundedCSV, BoundedXLSX
 from foundation.previews import PreviewExpired, PreviewStorage, preview_owner, saved_preview
@@ -135,8 +136,9 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class _ExportModelAdmin(ExportMixin, admin.ModelAdmin):
-    """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is."""
+class _ExportModelAdmin(StreamedXLSXExportMixin, ExportMixin, admin.ModelAdmin):
+    """ExportMixin placed before ModelAdmin in the MRO, as ImportExportModelAdmin is;
+    XLSX streamed."""
 
     def get_export_resource_classes(self, request):
         # The library's automatic resource would skip our formula escaping.
@@ -166,8 +168,9 @@ class SizeLimitedImportForm(ImportForm):
         return upload
 
 
-class BackofficeAdmin(HistoryAdmin, ImportExportModelAdmin):
-    """History admin with import (add and change permission) and export (view permission)."""
+class BackofficeAdmin(StreamedXLSXExportMixin, HistoryAdmin, ImportExportModelAdmin):
+    """History admin with import (add and change permission) and export (view permission,
+    XLSX streamed)."""
 
     import_form_class = SizeLimitedImportForm
     export_form_class = ExportForm

@@ -371,20 +371,25 @@ class OrderAdmin(BackofficeAdmin):
         return request.user.has_perm("orders.mark_returned")
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
-        # CSV streams straight from the database, whatever the size; XLSX is built in memory.
+        # CSV streams straight from the database, whatever the size; XLSX streams too
+        # (foundation.admin.exports), from the same query.
         if isinstance(file_format, CSV):
             if not self.has_export_permission(request):
                 raise PermissionDenied
             response = StreamingHttpResponse(
                 stream_order_lines_csv(queryset), content_type="text/csv; charset=utf-8"
             )
-            stamp = timezone.now().strftime("%Y-%m-%d-%H%M%S")
-            response["Content-Disposition"] = f'attachment; filename="order-lines-{stamp}.csv"'
+            name = self.get_export_filename(request, queryset, file_format)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         return super()._do_file_export(file_format, request, queryset, export_form)
 
     def get_import_resource_classes(self, request: HttpRequest) -> list:
         return [OrderImportResource]
+
+    def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
+        stamp = timezone.now().strftime("%Y-%m-%d-%H%M%S")
+        return f"order-lines-{stamp}.{file_format.get_extension()}"
 
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
         # The export has one row per line of the orders the list shows.

@@ -2,13 +2,18 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from catalog.tests.factories import make_product
-from orders.exporting import stream_order_lines_csv
+from foundation.tests.sheets import library_xlsx_values, xlsx_values
+from foundation.xlsx import CONTENT_TYPE
+from orders.exporting import HEADER, stream_order_lines_csv
 from orders.models import Order, OrderItem, OrderStatus
 from orders.resources import OrderLineResource
 from orders.tests.factories import make_customer, make_order
@@ -70,3 +75,85 @@ def test_stream_order_lines_csv_escapes_formulas_and_quotes():
     for row in rows.values():
         for column in ("customer_email", "customer_name", "sku", "product_name"):
             assert row[column][:1] not in ("=", "+", "-", "@", "\t", "\r"), (column, row)
+
+
+def tricky_orders(products):
+    mug, tee = products
+    odd = make_product("-ODD", name="=1+1 & <x>\nsecond line", stock=10, price="19.90")
+    make_order([(mug, 2), (tee, 1)], customer=make_customer("+x@example.com", first_name="@evil"))
+    make_order([(odd, 3)], customer=make_customer(first_name="", last_name="=Solo"))
+    make_order([(tee, 1)], shipping_cost=Decimal("4.90"))
+
+
+def test_order_lines_xlsx_stream_equals_the_library_export(products):
+    tricky_orders(products)
+    items = OrderLineResource().get_queryset()
+    streamed = xlsx_values(b"".join(OrderLineResource().export_xlsx(items)))
+    assert streamed == library_xlsx_values(OrderLineResource(), items)
+    assert len(streamed) == 5
+    solo = next(row for row in streamed if row[5] == "'-ODD")
+    assert solo[4] == "'=Solo" and solo[6] == "'=1+1 & <x>\nsecond line"
+    assert (solo[7], solo[8], solo[9]) == (3, 19.9, 59.7)  # numbers, not text
+
+
+def test_order_lines_xlsx_keeps_only_the_selected_fields(products):
+    tricky_orders(products)
+    fields = ["sku", "order_number", "line_total"]
+    streamed = xlsx_values(b"".join(OrderLineResource().export_xlsx(export_fields=fields)))
+    assert streamed[0] == ("order_number", "sku", "line_total")
+    assert streamed == library_xlsx_values(OrderLineResource(), export_fields=fields)
+
+
+def test_order_admin_xlsx_export_streams_the_filtered_lines(admin_client_super, products):
+    mug, tee = products
+    paid = make_order([(mug, 2), (tee, 1)])
+    make_order([(mug, 1)])
+    Order.objects.filter(pk=paid.pk).update(status=OrderStatus.PAID)
+    url = reverse("admin:orders_order_export") + "?status=paid"
+    response = admin_client_super.post(url, {"format": 1, "resource": 0})
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == CONTENT_TYPE
+    assert re.fullmatch(
+        r'attachment; filename="order-lines-\d{4}-\d\d-\d\d-\d{6}\.xlsx"',
+        response["Content-Disposition"],
+    )
+    rows = xlsx_values(b"".join(response.streaming_content))
+    assert rows[0] == tuple(HEADER)
+    assert [(row[0], row[5], row[7]) for row in rows[1:]] == [
+        (paid.number, "MUG", 2),
+        (paid.number, "TEE", 1),
+    ]
+
+
+def test_order_xlsx_export_is_refused_without_the_view_permission(client_for, make_staff, products):
+    make_order([(products[0], 1)])
+    url = reverse("admin:orders_order_export")
+    response = client_for(make_staff("Catalog managers")).post(url, {"format": 1, "resource": 0})
+    assert response.status_code == 403 and not response.streaming
+
+
+def test_export_command_streams_xlsx_to_a_file(products, tmp_path):
+    tricky_orders(products)
+    target = tmp_path / "lines.xlsx"
+    call_command("export", "XLSX", "orders.resources.OrderLineResource", output=str(target))
+    expected = library_xlsx_values(OrderLineResource(), OrderLineResource().get_queryset())
+    assert xlsx_values(target.read_bytes()) == expected
+
+
+def test_customer_xlsx_export_imports_back_unchanged(admin_client_super, superuser):
+    from foundation.formats import BoundedXLSX
+    from orders.models import Customer
+    from orders.resources import CustomerResource
+
+    make_customer("a@example.com", first_name="'Quote", notes="=cmd\nline two", phone="+49 30 1")
+    make_customer("b@example.com", last_name="Ünïcode & <co>", country="")
+    before = list(Customer.objects.order_by("email").values())
+    response = admin_client_super.post(
+        reverse("admin:orders_customer_export"), {"format": 1, "resource": 0}
+    )
+    data = b"".join(response.streaming_content)
+    assert xlsx_values(data) == library_xlsx_values(CustomerResource())
+    result = CustomerResource().import_data(BoundedXLSX().create_dataset(data), user=superuser)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == 2
+    assert list(Customer.objects.order_by("email").values()) == before
