@@ -45,8 +45,9 @@ def exception_handler(error, context):
         )
     if isinstance(error, exceptions.ValidationError):
         error.detail = _by_index(error.detail)
-    if isinstance(error, Product.DoesNotExist):
-        error = Http404()
+    if isinstance(error, Product.DoesNotExist | Http404):
+        # DRF answers Http404 itself but it has no default_code; NotFound has.
+        error = exceptions.NotFound()
     response = drf_exception_handler(error, context)
     if response is None:
         return None
