@@ -247,3 +247,12 @@ def test_an_unknown_format_in_the_query_string_is_404_not_500(api, path):
     response = api.get(path, {"format": "xml"})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_json_is_a_400_and_writes_nothing(api, shoes, body):
+    before = snapshot()
+    response = api.post(PRODUCTS + "bulk/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert snapshot() == before
