@@ -45,9 +45,10 @@ def exception_handler(error, context):
         )
     if isinstance(error, exceptions.ValidationError):
         error.detail = _by_index(error.detail)
-    if isinstance(error, Product.DoesNotExist | Http404):
-        # DRF answers Http404 itself but it has no default_code; NotFound has.
+    if isinstance(error, Product.DoesNotExist):
         error = exceptions.NotFound()
+    elif isinstance(error, Http404):  # e.g. ?format=xml; NotFound has the default_code below
+        error = exceptions.NotFound(*error.args)
     response = drf_exception_handler(error, context)
     if response is None:
         return None
