@@ -52,8 +52,12 @@ class JSONParser(parsers.JSONParser):
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        found = _find_nul(data)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            found = _find_nul(data)
+        except RecursionError:
+            # json and _find_nul recurse per level: a body of many "[" would be a 500.
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
         if found is not None:
             raise exceptions.ValidationError(nest(found, NUL_MESSAGE), code="nul_character")
         return data

@@ -46,7 +46,9 @@ def exception_handler(error, context):
     if isinstance(error, exceptions.ValidationError):
         error.detail = _by_index(error.detail)
     if isinstance(error, Product.DoesNotExist):
-        error = Http404()
+        error = exceptions.NotFound()
+    elif isinstance(error, Http404):  # e.g. ?format=xml; NotFound has the default_code below
+        error = exceptions.NotFound(*error.args)
     response = drf_exception_handler(error, context)
     if response is None:
         return None

@@ -238,3 +238,21 @@ def test_updated_since_with_any_offset_is_read_in_utc_or_refused(api, since):
     assert response.status_code in (200, 400)
     orders = api.get("/api/v1/orders/", {"updated_since": since})
     assert orders.status_code == response.status_code
+
+
+@pytest.mark.parametrize(
+    "path", [PRODUCTS, "/api/v1/stock/", "/api/v1/orders/", "/api/v1/customers/"]
+)
+def test_an_unknown_format_in_the_query_string_is_404_not_500(api, path):
+    response = api.get(path, {"format": "xml"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_json_is_a_400_and_writes_nothing(api, shoes, body):
+    before = snapshot()
+    response = api.post(PRODUCTS + "bulk/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert snapshot() == before

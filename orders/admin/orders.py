@@ -312,7 +312,7 @@ class OrderAdmin(BackofficeAdmin):
             try:
                 order_transition(order=order, to_status=to_status, user=request.user)
                 done.append(order.number)
-            except TransitionRefused as error:
+            except (TransitionRefused, OrderInvalid) as error:  # e.g. deleted meanwhile
                 refused.append(str(error))
         label = OrderStatus(to_status).label
         if done:

@@ -14,7 +14,7 @@ from catalog.services import stock_adjust, stock_reconcile
 from catalog.tests.factories import make_product
 from orders.admin.forms import OrderForm, OrderItemFormSet
 from orders.models import Order, OrderItem, OrderStatus
-from orders.services import order_save, order_stock_reconcile
+from orders.services import order_delete, order_save, order_stock_reconcile
 from orders.tests.factories import (
     held,
     lines_of,
@@ -414,6 +414,31 @@ def test_order_bulk_transition_reports_done_and_refused(admin_client_super, prod
     assert any("1 order(s) refused" in t and "cannot go from Shipped to Paid" in t for t in texts)
     assert Order.objects.get(pk=pending.pk).status == "paid"
     assert Order.objects.get(pk=other.pk).status == "shipped"
+
+
+def test_order_bulk_transition_of_an_order_deleted_meanwhile_is_a_message_not_500(
+    admin_client_super, superuser, products, monkeypatch
+):
+    """The list was read, then someone else deleted one of the selected orders."""
+    import orders.admin.orders as order_admin
+
+    mug, _ = products
+    first, gone = make_order([(mug, 1)]), make_order([(mug, 1)])
+    original = order_admin.order_transition
+
+    def someone_deletes_the_second(*, order, **kwargs):
+        if order.pk == first.pk:
+            order_delete(order=gone, user=superuser)
+        return original(order=order, **kwargs)
+
+    monkeypatch.setattr(order_admin, "order_transition", someone_deletes_the_second)
+    response = run_action(admin_client_super, "bulk_paid", [first, gone])
+    assert response.status_code == 200
+    texts = messages_of(response)
+    assert f"1 order(s) now Paid: {first.number}." in texts
+    assert any("1 order(s) refused" in t and "deleted by someone else" in t for t in texts)
+    assert Order.objects.get(pk=first.pk).status == "paid"
+    assert ledger_in_balance()
 
 
 def test_order_cancel_action_gives_stock_back_with_history(client_for, make_staff, products):
