@@ -1,6 +1,8 @@
 """Callbacks Unfold reads from settings: the environment badge and the sidebar."""
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -60,8 +62,20 @@ def _model_item(title: str, icon: str, label: str) -> dict | None:
         "link": link,
         **ITEM_DEFAULTS,
         # Hides the link only; the admin view itself checks the permission again.
-        "permission": lambda request: request.user.has_perm(f"{app_label}.view_{model_name}"),
+        "permission": lambda request: _may_open(request, app_label, model_name),
     }
+
+
+def _may_open(request: HttpRequest, app_label: str, model_name: str) -> bool:
+    """Whether the model's list opens for this user: asked of its ModelAdmin, which may
+    grant more than the model's view permission (every staff user sees their own API
+    tokens) or less."""
+    model_admin = admin.site._registry.get(apps.get_model(app_label, model_name))
+    if model_admin is None:
+        return request.user.has_perm(f"{app_label}.view_{model_name}")
+    return model_admin.has_module_permission(request) and (
+        model_admin.has_view_or_change_permission(request)
+    )
 
 
 def sidebar_navigation(request: HttpRequest) -> list[dict]:

@@ -4,6 +4,8 @@ from django.views.generic import RedirectView
 
 from backoffice.views import healthz, media
 
+handler403 = "backoffice.views.permission_denied"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", healthz, name="healthz"),

@@ -12,6 +12,8 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -60,6 +62,15 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return render(request, "admin/backoffice/locked.html", context, status=429)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None):
+    """A refused admin page (HTTP 403) in the admin's look, with a way back; elsewhere
+    (the API answers its own refusals) Django's plain page."""
+    if not request.path.startswith(reverse("admin:index")):
+        return defaults.permission_denied(request, exception)
+    context = {**admin.site.each_context(request), "title": "Not allowed"}
+    return render(request, "admin/backoffice/forbidden.html", context, status=403)
 
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}

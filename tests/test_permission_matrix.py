@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from backoffice.admin_site import SIDEBAR_GROUPS
 from backoffice.models import ApiToken, User
 from backoffice.permissions import ACTORS, MATRIX, NO_ROLE, NOT_STAFF, SUPERUSER
 from backoffice.services import api_token_create
@@ -697,3 +698,21 @@ def test_every_dashboard_link_opens_for_the_user_who_sees_it(world, actor):
     assert links, "every staff user has at least the dashboard link"
     for link in sorted(links):
         assert client.get(link).status_code == 200, f"{actor}: {link}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != NOT_STAFF])
+def test_every_list_the_user_may_open_is_in_their_sidebar(world, actor):
+    client = world.client(actor)
+    context = client.get(admin_url("index")).context
+    shown = {
+        str(item["link"])
+        for group in context["sidebar_navigation"]
+        for item in group["items"]
+        if item.get("has_permission")
+    }
+    for _group, items in SIDEBAR_GROUPS:
+        for _title, _icon, label in items:
+            link = reverse(f"admin:{label.replace('.', '_')}_changelist")
+            opens = client.get(link).status_code == 200
+            assert (link in shown) == opens, f"{actor}: {link} opens={opens}"

@@ -57,5 +57,6 @@ class StockMovementInline(ReadOnlyInlineMixin, TabularInline):
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
     show_change_link = False
+    show_title = False  # a row's own text is "+4 17 (initial)": the product's id, no link
     verbose_name_plural = "Stock ledger (latest first)"
     per_page = 10

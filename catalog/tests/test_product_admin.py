@@ -242,6 +242,9 @@ def test_product_change_page_shows_ledger_and_history_records_user(admin_client_
     page = admin_client_super.get(url)
     assert page.status_code == 200
     assert "Stock ledger" in page.content.decode()
+    # Each ledger row is its own columns; no title line with the product's database id.
+    movement = product.movements.get()
+    assert str(movement) not in page.content.decode()
     response = admin_client_super.post(
         url,
         {

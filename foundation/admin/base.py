@@ -123,6 +123,15 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
             return True
         return super().revert_disabled(request, obj)
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        # simple-history filters the history by the id as typed: /order/abc/history/ was a
+        # 500 (an integer field given "abc"); an id that cannot be a key is no object at all.
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
     ) -> HttpResponse:

@@ -676,3 +676,9 @@ def test_order_add_lines_above_what_an_order_holds_is_a_form_error(admin_client_
     errors = str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
     assert "an order may come to at most 9,999,999,999.99" in errors
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["orders_order", "orders_customer", "catalog_product"])
+def test_history_page_of_an_id_that_cannot_exist_is_not_found(admin_client_super, model):
+    response = admin_client_super.get(reverse(f"admin:{model}_history", args=["change"]))
+    assert response.status_code == 404
