@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models.functions import Upper
@@ -69,6 +70,18 @@ def import_orders(resource, dataset, result: Result, *, user, dry_run: bool) -> 
     fields = {f.column_name: f for f in resource.get_import_fields()}
     present = [c for c in headers if c in fields]
     planned = _plan(dataset, headers, fields, present, result)
+    limit = settings.IMPORT_MAX_ORDERS
+    if len(planned) > limit:
+        # Each order moves its products' stock and the day's rollups in the one
+        # transaction of the file: rewriting the same rows thousands of times in one
+        # transaction slows every later write (3.2 s for 500 orders, 160 s for 5,000).
+        _invalid(
+            result,
+            planned[limit].first_row,
+            "external_reference",
+            f"A file may hold at most {limit:,} orders (it holds {len(planned):,}); "
+            "split it into smaller files.",
+        )
     if result.has_validation_errors():
         return result
     skus = {sku_key(line["sku"]) for order in planned for _, line in order.lines}

@@ -247,6 +247,8 @@ IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000)
 IMPORT_MAX_ROWS_ROW_BY_ROW = env_int("IMPORT_MAX_ROWS_ROW_BY_ROW", 50_000)
 IMPORT_ERRORS_SHOWN = env_int("IMPORT_ERRORS_SHOWN", 20)
+# Orders in one orders file (the CSV order import writes them in one transaction).
+IMPORT_MAX_ORDERS = env_int("IMPORT_MAX_ORDERS", 1000)
 IMPORT_ERRORS_KEPT = env_int("IMPORT_ERRORS_KEPT", 1000)
 
 # Uploads (imports) above this size are refused (docs/csv-formats.md, "Limits").

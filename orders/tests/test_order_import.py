@@ -126,3 +126,16 @@ def test_order_import_in_the_admin_preview_then_confirm(products, admin_client_s
     done = admin_client_super.post("/admin/orders/order/process_import/", data)
     assert done.status_code == 302
     assert Order.objects.count() == 2
+
+
+def test_order_import_refuses_more_orders_than_a_file_may_hold(products, settings):
+    settings.IMPORT_MAX_ORDERS = 2
+    make_customer("old@shop.test")
+    text = HEADER + "".join(f"M-{n},old@shop.test,,,MUG,1,,,,,\n" for n in range(3))
+    before = world()
+    result = run(text)
+    assert result.has_validation_errors()
+    (row,) = result.invalid_rows
+    assert row.number == 3
+    assert "at most 2 orders (it holds 3)" in str(row.error.message_dict["external_reference"])
+    assert world() == before
