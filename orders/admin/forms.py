@@ -56,6 +56,11 @@ class OrderForm(forms.ModelForm):
                 f"order can only be set to: {labels}."
             )
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # The customer field already found the customer among the allowed ones; the
+        # model field's own check would ask the database again.
+        return {*super()._get_validation_exclusions(), "customer"}
+
     def clean(self) -> dict:
         cleaned = super().clean()
         read = cleaned.get("read_version")

@@ -56,7 +56,7 @@ def test_order_admin_add_queries_do_not_grow_with_lines(
 ):
     customer = make_customer()
     payload = order_payload(customer, [{"product": p, "quantity": 1} for p in catalog[:lines]])
-    with django_assert_num_queries(expected(19)):  # two of them: the rollups
+    with django_assert_num_queries(expected(18)):  # two of them: the rollups
         response = admin_client_super.post("/admin/orders/order/add/", payload)
     assert response.status_code == 302
     order = Order.objects.get()
