@@ -391,6 +391,17 @@ def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int, Decim
     """(pk, sku, stock, price) by sku_key, in few queries."""
     keys = sorted({sku_key(s) for s in skus})
     found: dict[str, tuple[int, str, int, Decimal]] = {}
+    if connection.vendor == "postgresql":
+        # One array parameter instead of 10,000 bound values (the UPPER(sku) index).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, sku, stock, price FROM {Product._meta.db_table} "
+                "WHERE UPPER(sku) = ANY(%s)",
+                [keys],
+            )
+            for pk, sku, stock, price in cursor.fetchall():
+                found[sku_key(sku)] = (pk, sku, stock, price)
+        return found
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
         if connection.vendor == "mysql":

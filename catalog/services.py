@@ -237,6 +237,8 @@ def stock_set_bulk(
     negative = {pk: level for pk, level in levels.items() if level < 0}
     if negative:
         raise ValueError(f"Stock levels must be >= 0, got {negative}.")
+    if connection.vendor == "postgresql":
+        return _set_levels_postgresql(levels, reason, reference, note, user)
     locked = _lock_products(levels)
     now = timezone.now()
     movements = [
@@ -270,6 +272,47 @@ def stock_set_bulk(
         for m in movements
     )
     return movements
+
+
+def _set_levels_postgresql(
+    levels: Mapping[int, int], reason: str, reference: str, note: str, user
+) -> list[StockMovement]:
+    """``stock_set_bulk`` in one statement: lock the products in pk order, compare each
+    counter with its new level under the lock, write the changed counters and append
+    their ledger rows (10,000 levels: one round trip instead of a dozen and no product
+    objects in Python)."""
+    items = sorted(levels.items())
+    ids = [pk for pk, _ in items]
+    product, movement = Product._meta.db_table, StockMovement._meta.db_table
+    now = timezone.now()
+    user_id = getattr(user, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH wanted AS (SELECT * FROM unnest(%s::bigint[], %s::integer[]) AS w(id, level)), "
+            f"locked AS (SELECT p.id, p.stock FROM {product} p JOIN wanted w ON w.id = p.id "
+            "ORDER BY p.id FOR NO KEY UPDATE OF p), "
+            "changed AS (SELECT l.id, w.level, w.level - l.stock AS delta FROM locked l "
+            "JOIN wanted w ON w.id = l.id WHERE w.level <> l.stock), "
+            f"counters AS (UPDATE {product} p SET stock = c.level FROM changed c "
+            "WHERE p.id = c.id) "
+            f"INSERT INTO {movement} ({', '.join(MOVEMENT_COLUMNS)}) "
+            "SELECT id, delta, level, %s, %s, %s, %s, %s FROM changed ORDER BY id "
+            "RETURNING id, product_id, quantity, balance, (SELECT count(*) FROM locked)",
+            [ids, [level for _, level in items], reason, reference, note, user_id, now],
+        )
+        rows = cursor.fetchall()
+        found = rows[0][4] if rows else None
+        if found is None:
+            cursor.execute(f"SELECT count(*) FROM {product} WHERE id = ANY(%s)", [ids])
+            (found,) = cursor.fetchone()
+    if found != len(ids):
+        # Raised inside stock_set_bulk's atomic block: nothing of the statement is kept.
+        raise Product.DoesNotExist(f"{len(ids) - found} of the products do not exist.")
+    # Positional arguments in field order: the fast way to make 10,000 model objects.
+    return [
+        StockMovement(pk, product_id, quantity, balance, reason, reference, note, user_id, now)
+        for pk, product_id, quantity, balance, _ in rows
+    ]
 
 
 def stock_record_opening(
