@@ -24,6 +24,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.importing import COLUMNS
 from catalog.models import MAX_STOCK, Product, StockMovement, sku_key
 from catalog.resources import ProductResource
 from catalog.services import stock_adjust, stock_set_bulk
@@ -32,17 +33,7 @@ from foundation.resources import format_errors
 
 API_HISTORY_REASON = "API"
 # The columns of the product CSV (docs/csv-formats.md); stock is optional here.
-PRODUCT_COLUMNS = [
-    "sku",
-    "name",
-    "category",
-    "price",
-    "is_active",
-    "description",
-    "cost",
-    "low_stock_threshold",
-    "stock",
-]
+PRODUCT_COLUMNS = [*COLUMNS, "stock"]
 PRODUCT_REQUIRED = ("sku", "name", "category", "price", "is_active")
 
 
