@@ -455,13 +455,18 @@ class StockSetLevels(APIView):
         if errors:
             raise exceptions.ValidationError(errors)
         reference = api_reference("count")
-        with transaction.atomic():
-            moves = stock_set_bulk(
-                levels={found[sku_key(sku)][0]: stock for _, sku, stock in wanted},
-                reason=StockMovement.Reason.COUNT,
-                reference=reference,
-                user=request.user,
-            )
+        try:
+            with transaction.atomic():
+                moves = stock_set_bulk(
+                    levels={found[sku_key(sku)][0]: stock for _, sku, stock in wanted},
+                    reason=StockMovement.Reason.COUNT,
+                    reference=reference,
+                    user=request.user,
+                )
+        except Product.DoesNotExist:  # deleted between the lookup and the row locks
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["A product was deleted meanwhile. Nothing was set."]}
+            ) from None
         return Response(
             {"changed": len(moves), "unchanged": len(wanted) - len(moves), "reference": reference}
         )

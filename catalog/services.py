@@ -240,6 +240,8 @@ def stock_set_bulk(
     if connection.vendor == "postgresql":
         return _set_levels_postgresql(levels, reason, reference, note, user)
     locked = _lock_products(levels)
+    if len(locked) != len(levels):
+        raise Product.DoesNotExist(f"{len(levels) - len(locked)} of the products do not exist.")
     now = timezone.now()
     movements = [
         StockMovement(

@@ -170,6 +170,32 @@ def test_stock_levels_get_and_set_after_a_count(api, shoes):
     assert snapshot() == before
 
 
+def test_stock_levels_of_a_product_deleted_meanwhile_set_nothing(api, shoes, monkeypatch):
+    from catalog import api as catalog_api
+
+    make_product("A", category=shoes, stock=5)
+    gone = make_product("GONE", category=shoes, stock=0)
+    lookup = catalog_api.products_by_sku
+    gone_pk = gone.pk
+
+    def lookup_then_delete(skus):
+        found = lookup(skus)
+        Product.objects.filter(pk=gone_pk).delete()  # after the lookup, before the locks
+        return found
+
+    monkeypatch.setattr(catalog_api, "products_by_sku", lookup_then_delete)
+    movements = StockMovement.objects.count()
+    response = api.post(
+        "/api/v1/stock/levels/", [{"sku": "A", "stock": 7}, {"sku": "GONE", "stock": 3}]
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["A product was deleted meanwhile. Nothing was set."]
+    }
+    assert Product.objects.get(sku="A").stock == 5
+    assert StockMovement.objects.count() == movements
+
+
 def test_stock_adjustment_writes_one_ledger_row_or_409(api, shoes):
     product = make_product("A", category=shoes, stock=3)
     response = api.post(
