@@ -1,105 +1,20 @@
-"""Real-browser tests: Playwright driving Debian's chromium against a live server.
-
-Screenshots of every step go to artifacts/browser/ (ignored by git). Any JavaScript error
-in the console fails the test. Skipped where /usr/bin/chromium is missing, unless
-REQUIRE_BROWSER=1 (set by .ci/run, which installs chromium).
-"""
+"""Real-browser tests of a staff day: Playwright driving Debian's chromium (browser_support)."""
 
 import csv
 import io
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an event loop in this thread; the ORM calls of the test are
-# still plain synchronous calls, made between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from catalog.models import Product
 from catalog.tests.factories import make_category, make_product
 from orders.models import Order
 from orders.tests.factories import make_customer
+from tests.browser_support import BROWSER, Session, browser, choose_autocomplete
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-# The browser marker always: `-m "not browser"` leaves these out whether or not chromium is here.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"chromium not found at {CHROMIUM}; install Debian's chromium")
-    pytestmark.append(
-        pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
-    )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Session:
-    """One logged-in person: a page, its console errors, numbered screenshots."""
-
-    def __init__(self, browser, live_server, username: str, password: str, prefix: str) -> None:
-        self.base = live_server.url
-        self.context = browser.new_context(
-            viewport={"width": 1400, "height": 1000}, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.prefix, self.step = prefix, 0
-        self.go("/admin/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state("networkidle")
-        self.shot("logged-in")
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
-
-    def shot(self, name: str) -> None:
-        self.step += 1
-        self.page.screenshot(
-            path=str(SHOTS / f"{self.prefix}-{self.step:02d}-{name}.png"), full_page=True
-        )
-
-    def text(self) -> str:
-        return self.page.inner_text("body")
-
-    def close(self) -> None:
-        self.context.close()
-        assert self.errors == [], f"JavaScript errors: {self.errors}"
-
-
-def choose_autocomplete(page, select_name: str, term: str) -> None:
-    """Pick a value in a select2 autocomplete the way a person does: open, type, choose."""
-    page.locator(f"select[name='{select_name}'] + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(term)
-    page.locator(".select2-results__option--highlighted", has_text=term).first.wait_for()
-    page.keyboard.press("Enter")
+pytestmark = BROWSER
+__all__ = ["browser"]  # the fixture, imported for pytest to find
 
 
 @pytest.fixture

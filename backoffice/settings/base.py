@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
@@ -205,6 +206,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format everywhere ("21 Nov 2026, 08:32"): backoffice/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
+# The store's one currency (an ISO 4217 code), shown on every amount (foundation.display).
+STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "EUR").strip().upper()
+if not (len(STORE_CURRENCY) == 3 and STORE_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"STORE_CURRENCY must be a code such as EUR: {STORE_CURRENCY!r}")
 
 STATIC_URL = "static/"
 # Where `collectstatic` builds the files and their manifest (the benchmark builds its own).
