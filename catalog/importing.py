@@ -23,8 +23,8 @@ from catalog.models import Product, StockMovement, sku_key
 from catalog.services import stock_record_opening, stock_set_bulk
 from foundation.bulk import bulk_insert, bulk_update_columns
 from foundation.history import CREATED, history_snapshot
+from foundation.resources import PREVIEW_ROWS, preview_cells, preview_text
 
-PREVIEW_ROWS = 50  # rows of each kind kept for the admin preview
 LOOKUP_CHUNK = 5000
 # Model columns a product row can set (stock goes through the ledger instead).
 COLUMNS = [
@@ -88,7 +88,7 @@ def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
     # Read without locks: most rows of a re-import change nothing. The rows that will be
     # written are locked and read again in _write_changes.
     existing = _load_existing([sku_key(row["sku"]) for _, row in cleaned])
-    plan = _plan(cleaned, existing, present, result)
+    plan = _plan(cleaned, existing, present, result, _shown_by(resource))
     if result.has_validation_errors():
         return result
     _write(plan, existing, user=user, reference=resource.reference)
@@ -187,9 +187,19 @@ def _load_existing_pg(keys: list, *, by_pk: bool, lock: bool) -> dict[str, dict]
     return existing
 
 
-def _plan(cleaned, existing, present, result) -> ImportPlan:
+def _shown_by(resource):
+    """How the preview shows a column's value: categories by slug, from the widget's cache."""
+    category = resource.fields["category"].widget
+
+    def show(column: str, value) -> str:
+        return category.key_of(value) if column == "category" else preview_text(value)
+
+    return show
+
+
+def _plan(cleaned, existing, present, result, show) -> ImportPlan:
     plan = ImportPlan()
-    for number, row in cleaned:
+    for _, row in cleaned:
         category = row.get("category")
         if "category" in row:
             row["category"] = category.pk
@@ -201,7 +211,7 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
             plan.new.append(new)
             if wanted:
                 plan.new_levels[key] = wanted
-            _sample(result, RowResult.IMPORT_TYPE_NEW, number, new, wanted)
+            _sample(result, RowResult.IMPORT_TYPE_NEW, {**new, "stock": wanted or 0}, None, show)
             continue
         changes = {c: v for c, v in row.items() if c != "sku" and current[c] != v}
         stock_changes = wanted is not None and wanted != current["stock"]
@@ -212,28 +222,23 @@ def _plan(cleaned, existing, present, result) -> ImportPlan:
             plan.changed.append((current["pk"], current, row))
         if stock_changes:
             plan.stock_levels[key] = wanted
-        _sample(result, RowResult.IMPORT_TYPE_UPDATE, number, {**current, **changes}, wanted)
+        shown = {**current, **changes, "stock": current["stock"] if wanted is None else wanted}
+        _sample(result, RowResult.IMPORT_TYPE_UPDATE, shown, current, show)
     return plan
 
 
-def _sample(result: Result, import_type: str, number: int, values: dict, wanted) -> None:
+def _sample(result: Result, import_type: str, values: dict, current: dict | None, show) -> None:
+    """Count a row and keep the first PREVIEW_ROWS of its kind for the preview: each
+    column as the database holds it now (``current``, for an update) and as the file has it,
+    from values already read: no query per row."""
     result.totals[import_type] += 1
     if result.totals[import_type] > PREVIEW_ROWS:
         return
     row_result = RowResult()
     row_result.import_type = import_type
     row_result.object_repr = values["sku"]
-    shown = {**values, "stock": wanted if wanted is not None else values.get("stock", "")}
-    row_result.diff = [_display(shown.get(h)) for h in result.diff_headers]
+    row_result.diff = preview_cells(result.diff_headers, values, current, show)
     result.append_row_result(row_result)
-
-
-def _display(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
 
 
 def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str) -> None:

@@ -28,12 +28,14 @@ from catalog.models import (
 )
 from catalog.services import stock_set_bulk
 from foundation.resources import (
+    BatchInstanceLoader,
     BooleanWidget,
     CountWidget,
     DecimalWidget,
     SlugForeignKeyWidget,
     StrictModelResource,
     TextWidget,
+    preview_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class CategoryResource(StrictModelResource):
         model = Category
         fields = ("slug", "name", "parent")
         import_id_fields = ("slug",)
+        instance_loader_class = BatchInstanceLoader
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -128,6 +131,13 @@ class ProductRowResource(StrictModelResource):
 
     def import_key(self, values: list) -> tuple:
         return (sku_key(str(values[0])),)
+
+    def preview_value(self, field, instance) -> str:
+        if field.attribute == "stock":
+            # The stock the file wants against the counter now: a reset shows as 60 → 65.
+            wanted = getattr(instance, "wanted_stock", None)
+            return preview_text(instance.stock if wanted is None else wanted)
+        return super().preview_value(field, instance)
 
     def duplicate_message(self, key: str, first_row: int, first_key: str) -> str:
         return duplicate_sku_message(key, first_row, first_key)

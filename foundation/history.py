@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from django.apps import apps
 from django.db import connections, models, router
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.text import capfirst
 from simple_history.manager import HistoryDescriptor
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from foundation import display
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -114,3 +120,37 @@ def build_history_managers_once() -> None:
         for value in vars(model).values():
             if type(value) is HistoryDescriptor:
                 value.__class__ = ClassOnceHistoryDescriptor
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """simple-history's "what changed" of a history row, in words staff read.
+
+    Choices by their label ("Paid", not "paid"), related rows by name (the default passes
+    the object, shown as its ``str``; a deleted one as "(deleted)"), amounts with
+    ``money()``, flags as Yes/No, dates with ``when()``, nothing as an empty value.
+    """
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        return readable_value(field, value)
+
+    def stringify_delta_change_values(self, change, old, new):
+        # Values here are short already; the default's shortening ("…") is for reprs.
+        return conditional_escape(old), conditional_escape(new)
+
+
+def readable_value(field, value) -> str:
+    """The text of ``value`` of model ``field`` in a history page."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, DeletedObject):
+        return f"{capfirst(value.model._meta.verbose_name)} #{value.pk} (deleted)"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DecimalField):
+        return display.money(value)
+    if isinstance(field, models.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field, models.DateTimeField) and not isinstance(value, str):
+        return display.when(value)
+    return str(value)

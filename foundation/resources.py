@@ -12,9 +12,11 @@ from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.text import capfirst
 from import_export import resources, widgets
-from import_export.results import Result
+from import_export.instance_loaders import ModelInstanceLoader
+from import_export.results import Result, RowResult
 
 from foundation.formats import FileProblem
 from foundation.xlsx import xlsx_stream
@@ -186,9 +188,25 @@ class SlugForeignKeyWidget(widgets.ForeignKeyWidget):
         super().__init__(model, field)
         self.required = required
         self._cache: dict[str, object] | None = None
+        self._keys: dict[object, str] | None = None
 
     def reset(self) -> None:
         self._cache = None
+        self._keys = None
+
+    def key_of(self, pk) -> str:
+        """The slug (as the file writes it) of the target whose key is ``pk``, for previews.
+
+        Read from the same one-query cache as ``clean``: a preview of any number of rows
+        looks its foreign keys up once.
+        """
+        if pk is None:
+            return ""
+        if self._cache is None:
+            self._cache = {getattr(obj, self.field): obj for obj in self.model.objects.all()}
+        if self._keys is None or len(self._keys) != len(self._cache):
+            self._keys = {obj.pk: key for key, obj in self._cache.items()}
+        return self._keys.get(pk, str(pk))
 
     def clean(self, value, row=None, **kwargs):
         key = _text(value)
@@ -205,6 +223,121 @@ class SlugForeignKeyWidget(widgets.ForeignKeyWidget):
             raise ValueError(f"Unknown {name} '{key[:60]}'.") from None
 
 
+# New, updated and deleted rows kept for the admin's preview, of each kind; the totals
+# count every row. Unchanged rows are counted, never listed.
+PREVIEW_ROWS = 50
+PREVIEW_KINDS = (
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_DELETE,
+)
+
+
+def preview_text(value) -> str:
+    """A value as an import preview shows it: as a file would write it, amounts with two
+    decimals (11.9 and 11.90 read alike), flags as yes/no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent > -2:
+        return str(value.quantize(Decimal("0.01")))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PreviewCell:
+    """One cell of an import preview: the file's value and, for a row that exists, the
+    value the database holds now (``old``; None for a new row)."""
+
+    new: str
+    old: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.old is not None and self.old != self.new
+
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}" if self.changed else self.new
+
+
+class DiffHeader(str):
+    """A preview column: the file's column name (the string itself) and its label."""
+
+    label: str
+
+    def __new__(cls, column: str, label: str) -> "DiffHeader":
+        header = super().__new__(cls, column)
+        header.label = label
+        return header
+
+
+def preview_cells(headers: Sequence[str], new: dict, old: dict | None, show) -> list[PreviewCell]:
+    """The cells of one preview row; ``show(column, value)`` gives a value's text."""
+    return [
+        PreviewCell(show(h, new.get(h)), None if old is None else show(h, old.get(h)))
+        for h in headers
+    ]
+
+
+class PreviewDiff(resources.Diff):
+    """django-import-export's row diff as ``PreviewCell``s (value now → value in the file)
+    instead of a character-level HTML diff, through the resource's ``preview_value``."""
+
+    def __init__(self, resource, instance, new) -> None:
+        self.left = self._values(resource, instance)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance) -> None:
+        self.right = self._values(resource, instance)
+
+    @staticmethod
+    def _values(resource, instance) -> list[str]:
+        fields = resource.get_import_fields()
+        if instance is None:
+            return [""] * len(fields)
+        return [resource.preview_value(field, instance) for field in fields]
+
+    def as_html(self) -> list[PreviewCell]:
+        return [
+            PreviewCell(new, None if self.new else old)
+            for old, new in zip(self.left, self.right, strict=False)
+        ]
+
+
+class BatchInstanceLoader(ModelInstanceLoader):
+    """Finds the existing rows of a whole file in a few queries (by the one key column, a
+    chunk at a time) instead of one query per row. A key that does not clean is left to the
+    row's own check, which reports it."""
+
+    CHUNK = 2000
+
+    def __init__(self, resource, dataset=None) -> None:
+        super().__init__(resource, dataset)
+        self.field = resource.fields[resource.get_import_id_fields()[0]]
+        keys = set()
+        if dataset is not None and dataset.headers and self.field.column_name in dataset.headers:
+            column = dataset.headers.index(self.field.column_name)
+            for values in dataset:
+                try:
+                    keys.add(self.field.clean({self.field.column_name: values[column]}))
+                except (ValueError, ValidationError):
+                    continue
+        keys.discard(None)
+        keys.discard("")
+        ordered = sorted(keys)
+        self.instances: dict = {}
+        for start in range(0, len(ordered), self.CHUNK):
+            chunk = ordered[start : start + self.CHUNK]
+            lookup = {f"{self.field.attribute}__in": chunk}
+            for instance in self.get_queryset().filter(**lookup):
+                self.instances[getattr(instance, self.field.attribute)] = instance
+
+    def get_instance(self, row):
+        return self.instances.get(self.field.clean(row))
+
+
 class StrictModelResource(resources.ModelResource):
     """A ModelResource whose imports are all-or-nothing and whose exports are formula-safe.
 
@@ -212,12 +345,45 @@ class StrictModelResource(resources.ModelResource):
     """
 
     required_columns: tuple[str, ...] = ()
+    # Preview labels of columns that are no model field, or whose field's name reads badly.
+    column_labels: dict[str, str] = {}
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
         # One bad row must import nothing, validation errors included.
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        if dry_run:
+            keep_preview_sample(result)
+        return result
+
+    # The preview ---------------------------------------------------------------------------
+
+    def get_diff_class(self):
+        return PreviewDiff
+
+    def get_diff_headers(self) -> list[DiffHeader]:
+        return [DiffHeader(f.column_name, self.column_label(f)) for f in self.get_import_fields()]
+
+    def column_label(self, field) -> str:
+        """The preview's heading of a column: the model field's verbose name, else the
+        column's name in words."""
+        if field.column_name in self.column_labels:
+            return self.column_labels[field.column_name]
+        model = self._meta.model
+        if field.attribute and model is not None and "__" not in field.attribute:
+            try:
+                return capfirst(str(model._meta.get_field(field.attribute).verbose_name))
+            except FieldDoesNotExist:
+                pass
+        return capfirst(field.column_name.replace("_", " "))
+
+    def preview_value(self, field, instance) -> str:
+        """The text of ``field`` on ``instance`` in a preview, without a query: a foreign
+        key is shown as the file writes it (a slug), from the widget's one-query cache."""
+        if isinstance(field.widget, SlugForeignKeyWidget):
+            return field.widget.key_of(getattr(instance, f"{field.attribute}_id", None))
+        return preview_text(field.get_value(instance))
 
     def before_import(self, dataset, **kwargs) -> None:
         for field in self.fields.values():
@@ -331,6 +497,22 @@ class StrictModelResource(resources.ModelResource):
         headers, rows, kinds = self.export_rows(queryset, export_fields=export_fields)
         title = str(self._meta.model._meta.verbose_name_plural).capitalize()
         return xlsx_stream(headers, rows, kinds=kinds, title=title)
+
+
+def keep_preview_sample(result: Result, limit: int = PREVIEW_ROWS) -> None:
+    """Keep in ``result.rows`` only what a preview lists: the first ``limit`` rows of each
+    kind that changes something (the totals keep counting every row)."""
+    kept: Counter = Counter()
+    rows = []
+    for row in result.rows:
+        kind = row.import_type
+        if kind in PREVIEW_KINDS:
+            kept[kind] += 1
+            if kept[kind] <= limit:
+                rows.append(row)
+        elif kind not in RowResult.valid_import_types:
+            rows.append(row)  # errors stay whole (they are bounded elsewhere)
+    result.rows = rows
 
 
 @dataclass

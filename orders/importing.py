@@ -22,6 +22,7 @@ from import_export.results import Result, RowResult
 
 from catalog.models import Product, sku_key
 from catalog.services import InsufficientStock
+from foundation.resources import PreviewCell, preview_text
 from orders.models import Customer, Order, OrderItem, OrderStatus
 from orders.services import OrderInvalid, TransitionRefused, order_save
 
@@ -239,7 +240,6 @@ def _sample(result: Result, import_type: str, order: PlannedOrder, written=None)
         row_result.object_id = written.pk
     first = order.lines[0][1]
     row_result.diff = [
-        "" if first.get(h, order.values.get(h)) is None else str(first.get(h, order.values.get(h)))
-        for h in result.diff_headers
+        PreviewCell(preview_text(first.get(h, order.values.get(h)))) for h in result.diff_headers
     ]
     result.append_row_result(row_result)

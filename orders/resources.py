@@ -10,6 +10,7 @@ from django.utils import timezone
 from import_export import fields, widgets
 
 from foundation.resources import (
+    BatchInstanceLoader,
     CountWidget,
     DecimalWidget,
     StrictModelResource,
@@ -63,6 +64,7 @@ class CustomerResource(StrictModelResource):
             "notes",
         )
         import_id_fields = ("email",)
+        instance_loader_class = BatchInstanceLoader
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -160,6 +162,7 @@ class OrderImportResource(StrictModelResource):
     status = fields.Field(column_name="status", widget=TextWidget(max_length=12))
 
     required_columns = ("external_reference", "customer_email", "sku", "quantity")
+    column_labels = {"sku": "SKU"}
 
     class Meta:
         model = Order
@@ -186,7 +189,7 @@ class OrderImportResource(StrictModelResource):
         self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
     ):
         result = self.get_result_class()()
-        result.diff_headers = list(self._meta.fields)
+        result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)
         try:
             self.before_import(dataset, **kwargs)

@@ -1,16 +1,19 @@
 """Demo fixtures, load_demo and seed."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 
 from backoffice.models import User
 from catalog.models import Category, Product, StockMovement
 from catalog.services import stock_reconcile
 from catalog.tests.factories import make_product
+from foundation.display import money
 from orders.models import Customer, DailyOrderRollup, Order, OrderItem, OrderStatus
 from orders.rollups import rollups_check
 from orders.services import order_next_number, order_numbers_last, order_stock_reconcile
@@ -48,6 +51,67 @@ def test_demo_fixtures_load_twice_without_change_and_reconcile():
     call_command("loaddata", *FIXTURES, verbosity=0)
     assert state() == first
     assert stock_reconcile() == [] and order_stock_reconcile() == []
+
+
+HISTORY_MODELS = (Category, Product, Customer, Order, OrderItem)
+
+
+def test_demo_fixtures_give_every_row_a_first_history_row():
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    for model in HISTORY_MODELS:
+        rows = model.objects.count()
+        assert model.history.filter(history_type="+").count() == rows, model.__name__
+        assert model.history.count() == rows, model.__name__  # only the first ones
+    product = Product.objects.order_by("pk").first()
+    first = product.history.get()
+    assert (first.name, first.price, first.history_change_reason) == (
+        product.name,
+        product.price,
+        "Demo data",
+    )
+    assert first.history_date == product.created_at
+    order = Order.objects.order_by("pk").first()
+    assert order.history.get().status == order.status
+    assert order.history.get().history_date == order.placed_at
+    assert sorted(OrderItem.history.filter(order_id=order.pk).values_list("id", flat=True)) == (
+        sorted(order.items.values_list("id", flat=True))
+    )
+    # Loading again replaces them: still one each.
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    assert Product.history.count() == Product.objects.count()
+
+
+def test_first_edit_of_a_demo_product_shows_what_changed(admin_client_super):
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    product = Product.objects.order_by("pk").first()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category_id,
+        "description": product.description,
+        "price": "123.45",
+        "low_stock_threshold": product.low_stock_threshold,
+        "is_active": "on",
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
+        "movements-TOTAL_FORMS": 0,
+        "movements-INITIAL_FORMS": 0,
+    }
+    response = admin_client_super.post(url, data)
+    assert response.status_code == 302
+    history = admin_client_super.get(reverse("admin:catalog_product_history", args=[product.pk]))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history.content.decode()))
+    assert f"Price : {money(product.price)} → €123.45" in text
+    assert "Demo data" in text  # the Created row
+
+
+def test_load_demo_moves_history_dates_with_the_rows():
+    call_command("load_demo", stdout=StringIO())
+    order = Order.objects.order_by("pk").first()
+    assert order.history.get().history_date == order.placed_at
+    product = Product.objects.order_by("pk").first()
+    assert product.history.get().history_date == product.created_at
 
 
 def test_demo_fixture_orders_agree_with_the_ledger():

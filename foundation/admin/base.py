@@ -31,6 +31,7 @@ from foundation.admin.cells import row_checkbox
 from foundation.admin.exports import StreamedXLSXExportMixin
 from foundation.admin.paginator import MAX_ROWS, CappedCountPaginator, KeysFirstChangeList
 from foundation.formats import BoundedCSV, BoundedXLSX
+from foundation.history import ReadableChanges
 from foundation.previews import PreviewExpired, PreviewStorage, preview_owner, saved_preview
 from foundation.resources import error_summary, format_errors, unreadable_file_message
 
@@ -117,6 +118,10 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
 
     # Reverting an object is an edit; admins that must never revert say so here.
     history_revert_allowed = True
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record):
+        # Status labels, names of related rows, amounts with money(): not raw values.
+        return ReadableChanges(self.model, historical_record)
 
     def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
         if not self.history_revert_allowed or not self.has_change_permission(request, obj):

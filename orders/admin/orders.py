@@ -28,6 +28,7 @@ from foundation.admin.cells import label
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.exporting import stream_order_lines_csv
+from orders.history import attach_line_changes, order_line_changes
 from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
 from orders.resources import OrderImportResource, OrderLineResource
 from orders.search import order_number_query, person_query
@@ -168,6 +169,22 @@ class OrderAdmin(BackofficeAdmin):
     history_revert_allowed = False  # a revert could skip the status workflow and stock
     actions = [_bulk_transition(status) for status in TRANSITION_ACTIONS]
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # The order's own changes, then its lines' (added, removed, quantity, price), which
+        # have history rows of their own: without them a line edit read "Changes: -".
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = list(historical_records)
+        if not records:
+            return
+        newest = max(records, key=lambda r: (r.history_date, r.history_id))
+        newer = (
+            Order.history.filter(id=newest.id, history_date__gt=newest.history_date)
+            .order_by("history_date")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+        attach_line_changes(records, order_line_changes(newest.id), until=newer)
 
     fieldsets = [
         (

@@ -93,3 +93,22 @@ def test_customer_import_keeps_phone_numbers_and_refuses_formulas(tmp_path):
         tmp_path, "email,first_name,last_name,phone\nevil@shop.test,Eve,Il,+cmd|' /C calc'!A0\n"
     )
     assert code == 1 and "Row 1, column phone:" in err and "formula" in err
+
+
+def test_customer_import_preview_shows_what_changes(admin_client_super):
+    admin_client = admin_client_super
+    make_customer(email="ada@example.com", first_name="Ada", last_name="Lovelace", city="London")
+    text = (
+        "email,first_name,last_name,city\n"
+        "ADA@example.com,Ada,Lovelace,Paris\nnew@example.com,New,One,Rome\n"
+    )
+    file = SimpleUploadedFile("c.csv", text.encode(), content_type="text/csv")
+    preview = admin_client.post(
+        reverse("admin:orders_customer_import"), {"import_file": file, "format": 0, "resource": 0}
+    )
+    body = preview.content.decode()
+    assert "London" in body and "Paris" in body
+    row = next(r for r in preview.context["result"].valid_rows() if r.import_type == "update")
+    assert [str(c) for c in row.diff if c.changed] == ["London → Paris"]
+    assert "First name" in body and "Postal code" in body  # labels, not first_name
+    assert Customer.objects.get(email="ada@example.com").city == "London"

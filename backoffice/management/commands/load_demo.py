@@ -9,7 +9,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from catalog.models import Category, Product, StockMovement
-from orders.models import Customer, Order
+from orders.models import Customer, Order, OrderItem
 from orders.rollups import rollups_rebuild
 
 FIXTURES = ["demo_catalog", "demo_customers", "demo_orders", "demo_staff"]
@@ -55,3 +55,7 @@ class Command(BaseCommand):
         Product.objects.update(
             created_at=F("created_at") + shift, updated_at=F("updated_at") + shift
         )
+        # The fixtures' first history rows ("Created", dated with their rows).
+        for model in (Category, Product, Customer, Order, OrderItem):
+            model.history.update(history_date=F("history_date") + shift)
+        Order.history.update(placed_at=F("placed_at") + shift)

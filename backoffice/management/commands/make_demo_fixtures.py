@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -36,6 +37,32 @@ def _json_default(value):
 def _entry(model: str, row: dict) -> dict:
     fields = {k: v for k, v in row.items() if k != "pk"}
     return {"model": model, "pk": row["pk"], "fields": fields}
+
+
+HISTORY_REASON = "Demo data"
+
+
+def _with_history(entries: list[dict], when) -> list[dict]:
+    """``entries`` followed by a first ("Created") history row of each, so that the first
+    edit of a demo row shows what changed. ``when(entry)`` is the row's date.
+
+    The history rows have the rows' own keys: loading the fixtures again replaces them.
+    """
+    history = []
+    for entry in entries:
+        model = apps.get_model(entry["model"])
+        tracked = [f.name for f in model.history.model.tracked_fields if f.name != "id"]
+        fields = {name: entry["fields"][name] for name in tracked if name in entry["fields"]}
+        fields.update(
+            id=entry["pk"],
+            history_date=when(entry),
+            history_change_reason=HISTORY_REASON,
+            history_type="+",
+            history_user=None,
+        )
+        label = f"{model._meta.app_label}.{model.history.model._meta.model_name}"
+        history.append({"model": label, "pk": entry["pk"], "fields": fields})
+    return entries + history
 
 
 class Command(BaseCommand):
@@ -90,10 +117,17 @@ class Command(BaseCommand):
 
         out = Path(options["output"])
         out.mkdir(parents=True, exist_ok=True)
+        placed = {o["pk"]: o["placed_at"] for o in orders}
         self._write(
             out / "demo_catalog.json",
-            [_entry("catalog.category", {**c, "parent": None}) for c in categories]
-            + [_entry("catalog.product", p) for p in products]
+            _with_history(
+                [_entry("catalog.category", {**c, "parent": None}) for c in categories],
+                lambda _: plan.start,
+            )
+            + _with_history(
+                [_entry("catalog.product", p) for p in products],
+                lambda e: e["fields"]["created_at"],
+            )
             + [
                 _entry("catalog.stockmovement", {**m, "note": "", "created_by": None})
                 for m in movements
@@ -101,12 +135,20 @@ class Command(BaseCommand):
         )
         self._write(
             out / "demo_customers.json",
-            [_entry("orders.customer", {**c, "notes": ""}) for c in customers],
+            _with_history(
+                [_entry("orders.customer", {**c, "notes": ""}) for c in customers],
+                lambda e: e["fields"]["created_at"],
+            ),
         )
         self._write(
             out / "demo_orders.json",
-            [_entry("orders.order", o) for o in orders]
-            + [_entry("orders.orderitem", i) for i in items]
+            _with_history(
+                [_entry("orders.order", o) for o in orders], lambda e: e["fields"]["placed_at"]
+            )
+            + _with_history(
+                [_entry("orders.orderitem", i) for i in items],
+                lambda e: placed[e["fields"]["order"]],
+            )
             + [_entry("orders.ordernumbersequence", {"pk": 1, "last_value": len(orders)})],
         )
         staff = [
