@@ -221,6 +221,7 @@ class ProductAdmin(BackofficeAdmin):
             title=f"Adjust stock: {product}",
             apply=apply,
             cancel_url=page,
+            intro=f"In stock now: {product.stock:,}.",
         )
 
     def _adjust_stock(self, request: HttpRequest, products: list[Product], data: dict) -> None:

@@ -180,6 +180,7 @@ def test_product_page_adjust_stock_get_shows_the_form_and_post_writes_a_ledger_r
     form = client.get(adjust_url(product))
     html = form.content.decode()
     assert form.status_code == 200 and "Adjust stock: MUG-1" in html
+    assert "In stock now: 3." in html
     assert 'name="quantity"' in html and 'name="action"' not in html
     assert StockMovement.objects.count() == 1  # the GET wrote nothing
 

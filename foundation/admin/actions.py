@@ -68,10 +68,11 @@ def object_action_with_form(
     title: str,
     apply: Callable[[dict], HttpResponse | None],
     cancel_url: str,
+    intro: str = "",
 ) -> HttpResponse | None:
     """The same page for one object, at an address of its own: a GET shows the form,
     a POST applies it. The caller checks the permission for both."""
-    context = {"count": 1, "selection": [obj], "cancel_url": cancel_url, "object": obj}
+    context = {"count": 1, "selection": [obj], "cancel_url": cancel_url, "intro": intro}
     return form_page(
         modeladmin, request, form_class=form_class, title=title, apply=apply, context=context
     )

@@ -60,9 +60,10 @@
   }
 
   function warn(select) {
-    const anchor = select.nextElementSibling?.classList.contains("select2")
-      ? select.nextElementSibling
-      : select;
+    // Under the picker and its related-object buttons (a row of their own), not beside them.
+    const anchor =
+      select.closest(".related-widget-wrapper") ||
+      (select.nextElementSibling?.classList.contains("select2") ? select.nextElementSibling : select);
     let note = anchor.nextElementSibling;
     if (!note?.classList.contains("product-pick-warning")) {
       note = node("p", "product-pick-warning");
