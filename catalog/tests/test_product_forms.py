@@ -8,8 +8,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from unfold import widgets as unfold_widgets
 
-from backoffice.admin.tokens import ApiTokenForm
-from backoffice.admin.users import RoleForm
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import make_product
@@ -38,8 +36,6 @@ def messages_of(response) -> list[str]:
         (ProductForm, ["initial_stock"]),
         (PriceChangeForm, ["percent"]),
         (StockAdjustForm, ["quantity", "reason", "note"]),
-        (RoleForm, ["role"]),
-        (ApiTokenForm, ["expires_days"]),
     ],
 )
 def test_declared_form_fields_use_unfold_widgets(form_class, names):
