@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.widgets import UnfoldAdminIntegerFieldWidget
 
 from backoffice.models import ApiToken
 from backoffice.services import api_token_create, api_token_revoke
@@ -18,7 +19,11 @@ from backoffice.services import api_token_create, api_token_revoke
 
 class ApiTokenForm(forms.ModelForm):
     expires_days = forms.IntegerField(
-        required=False, min_value=1, max_value=3650, help_text="Empty: never expires."
+        required=False,
+        min_value=1,
+        max_value=3650,
+        widget=UnfoldAdminIntegerFieldWidget,  # a declared field gets no Unfold widget by itself
+        help_text="Empty: never expires.",
     )
 
     class Meta:

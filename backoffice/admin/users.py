@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from backoffice.models import User
 from backoffice.services import user_set_active, user_set_role
@@ -21,7 +22,9 @@ admin.site.unregister(Group)
 
 
 class RoleForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=Group.objects.order_by("name"), label=_("Role"))
+    role = forms.ModelChoiceField(
+        queryset=Group.objects.order_by("name"), label=_("Role"), widget=UnfoldAdminSelectWidget
+    )
 
 
 @admin.register(User)

@@ -1,6 +1,16 @@
-"""Forms of the catalog admin: the product form and the forms actions ask for."""
+"""Forms of the catalog admin: the product form and the forms actions ask for.
+
+Fields declared here (not read from the model) get Unfold's widgets explicitly: Unfold
+styles only the fields it builds from model fields, and a plain input has no border.
+"""
 
 from django import forms
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from catalog.models import MAX_STOCK, Product, StockMovement
 
@@ -11,6 +21,7 @@ class ProductForm(forms.ModelForm):
         max_value=MAX_STOCK,
         initial=0,
         required=False,
+        widget=UnfoldAdminIntegerFieldWidget,
         help_text="Units on hand now; written to the stock ledger as the initial stock.",
     )
 
@@ -35,6 +46,7 @@ class PriceChangeForm(forms.Form):
         decimal_places=2,
         min_value=-99.99,
         max_value=1000,
+        widget=UnfoldAdminDecimalFieldWidget,
         help_text="10 raises prices by 10%, -15 lowers them by 15%. Rounded to cents.",
     )
 
@@ -49,10 +61,11 @@ class StockAdjustForm(forms.Form):
     quantity = forms.IntegerField(
         min_value=-MAX_STOCK,
         max_value=MAX_STOCK,
+        widget=UnfoldAdminIntegerFieldWidget,
         help_text="Units to add (positive) or remove (negative) for each selected product.",
     )
-    reason = forms.ChoiceField(choices=MANUAL_REASONS)
-    note = forms.CharField(max_length=255, required=False)
+    reason = forms.ChoiceField(choices=MANUAL_REASONS, widget=UnfoldAdminSelectWidget)
+    note = forms.CharField(max_length=255, required=False, widget=UnfoldAdminTextInputWidget)
 
     def clean_quantity(self) -> int:
         quantity = self.cleaned_data["quantity"]

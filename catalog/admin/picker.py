@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from catalog.admin.images import thumbnail_url
 from catalog.models import Product
+from foundation.display import money
 
 
 class ProductPickerView(AutocompleteJsonView):
@@ -22,6 +23,7 @@ class ProductPickerView(AutocompleteJsonView):
             "sku": obj.sku,
             "name": obj.name,
             "price": f"{obj.price:.2f}",
+            "price_display": money(obj.price),
             "stock": obj.stock,
             "out_of_stock": obj.stock <= 0,
             "active": obj.is_active,

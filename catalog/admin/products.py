@@ -4,16 +4,17 @@ import operator
 from functools import reduce
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from unfold.contrib.filters.admin import (
     RangeDateFilter,
     RangeNumericFilter,
     RelatedDropdownFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from catalog.admin.filters import StockStateFilter
 from catalog.admin.forms import PriceChangeForm, ProductForm, StockAdjustForm
@@ -34,12 +35,19 @@ from catalog.services import (
     StockOutOfRange,
     products_adjust_stock,
     products_change_price,
+    products_new_prices,
     products_set_active,
     stock_adjust,
 )
-from foundation.admin.actions import action_with_form
+from foundation.admin.actions import (
+    PREVIEW_LIMIT,
+    Preview,
+    action_with_form,
+    object_action_with_form,
+)
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import boolean_icon, label
+from foundation.display import money
 from foundation.search import text_query, words
 
 STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
@@ -77,6 +85,7 @@ class ProductAdmin(BackofficeAdmin):
     autocomplete_fields = ["category"]
     inlines = [ProductImageInline, StockMovementInline]
     actions = ["activate_products", "deactivate_products", "change_price", "adjust_stock"]
+    actions_detail = ["adjust_stock_of_product"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return with_main_thumbnail(super().get_queryset(request).select_related("category"))
@@ -164,40 +173,81 @@ class ProductAdmin(BackofficeAdmin):
                 request, f"Price changed by {data['percent']}% on {changed} product(s)."
             )
 
+        def preview(data: dict) -> Preview:
+            return price_change_preview(queryset, data["percent"])
+
         return action_with_form(
-            self, request, queryset, form_class=PriceChangeForm, title="Change prices", apply=apply
+            self,
+            request,
+            queryset,
+            form_class=PriceChangeForm,
+            title="Change prices",
+            apply=apply,
+            preview=preview,
         )
 
     @admin.action(description="Adjust stock", permissions=["adjust_stock"])
     def adjust_stock(self, request: HttpRequest, queryset: QuerySet[Product]):
         def apply(data: dict) -> None:
-            try:
-                moves = products_adjust_stock(
-                    products=list(queryset),
-                    quantity=data["quantity"],
-                    reason=data["reason"],
-                    note=data["note"],
-                    user=request.user,
-                )
-            except InsufficientStock as error:
-                self.message_user(request, f"{error} No stock was changed.", messages.ERROR)
-                return
-            except StockOutOfRange as error:
-                self.message_user(request, str(error), messages.ERROR)
-                return
-            self.message_user(
-                request, f"Stock adjusted by {data['quantity']:+d} on {len(moves)} product(s)."
-            )
+            self._adjust_stock(request, list(queryset), data)
 
         return action_with_form(
             self, request, queryset, form_class=StockAdjustForm, title="Adjust stock", apply=apply
+        )
+
+    # The same flow from the product's own page: the decorator checks the permission on
+    # GET and POST alike (403), before anything is read.
+    @action(
+        description="Adjust stock",
+        url_path="adjust-stock",
+        permissions=["adjust_stock"],
+        icon="inventory_2",
+    )
+    def adjust_stock_of_product(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        product = self.get_object(request, unquote(object_id))
+        if product is None:
+            raise Http404
+        page = reverse("admin:catalog_product_change", args=[product.pk])
+
+        def apply(data: dict) -> HttpResponse:
+            self._adjust_stock(request, [product], data)
+            return HttpResponseRedirect(page)
+
+        return object_action_with_form(
+            self,
+            request,
+            product,
+            form_class=StockAdjustForm,
+            title=f"Adjust stock: {product}",
+            apply=apply,
+            cancel_url=page,
+            intro=f"In stock now: {product.stock:,}.",
+        )
+
+    def _adjust_stock(self, request: HttpRequest, products: list[Product], data: dict) -> None:
+        try:
+            moves = products_adjust_stock(
+                products=products,
+                quantity=data["quantity"],
+                reason=data["reason"],
+                note=data["note"],
+                user=request.user,
+            )
+        except InsufficientStock as error:
+            self.message_user(request, f"{error} No stock was changed.", messages.ERROR)
+            return
+        except StockOutOfRange as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request, f"Stock adjusted by {data['quantity']:+d} on {len(moves)} product(s)."
         )
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # An import sets stock levels (through the ledger): it needs that right as well.
         return super().has_import_permission(request) and self.has_adjust_stock_permission(request)
 
-    def has_adjust_stock_permission(self, request: HttpRequest) -> bool:
+    def has_adjust_stock_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm("catalog.adjust_stock")
 
     # Hooks -------------------------------------------------------------------------------
@@ -225,3 +275,23 @@ class ProductAdmin(BackofficeAdmin):
                 reason=StockMovement.Reason.INITIAL,
                 user=request.user,
             )
+
+
+def price_change_preview(products: QuerySet[Product], percent) -> Preview:
+    """The first products' prices now and after ``percent``; three queries whatever the count.
+
+    Only the dearest product can take a price out of range: it alone is checked for the rest.
+    """
+    summary = f"Prices {percent:+}%"
+    shown = list(products[:PREVIEW_LIMIT])
+    dearest = products.order_by("-price", "pk").first()
+    try:
+        products_new_prices([dearest] if dearest is not None else [], percent)
+        rows = [
+            (str(product), money(product.price), money(new_price))
+            for product, new_price in products_new_prices(shown, percent)
+        ]
+    except ValueError as refused:
+        return Preview(summary=summary, problem=str(refused))
+    rest = max(products.count() - len(shown), 0) if len(shown) == PREVIEW_LIMIT else 0
+    return Preview(summary=summary, rows=rows, rest=rest)

@@ -231,6 +231,7 @@ def test_product_picker_answers_with_picture_price_and_stock(client_for, make_st
         "sku": "PICK-1",
         "name": "Blue mug",
         "price": "12.50",
+        "price_display": "€12.50",
         "stock": 0,
         "out_of_stock": True,
         "active": True,

@@ -144,6 +144,7 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             items = order.items.select_related("product")
             lines = [(item.product, item.quantity, item.unit_price) for item in items]
         else:
+            self._refuse_repeated_products()
             lines = [
                 (data["product"], data["quantity"] or 0, data.get("unit_price"))
                 for data in (getattr(form, "cleaned_data", None) for form in self.forms)
@@ -177,5 +178,27 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             )
         except OrderInvalid as error:
             problems.append(str(error))
+        if problems:
+            raise forms.ValidationError(problems)
+
+    def _refuse_repeated_products(self) -> None:
+        """One product, one line: two lines of it would be two prices and two stock checks."""
+        lines: dict[int, list[tuple[int, forms.Form]]] = defaultdict(list)
+        for number, form in enumerate(self.forms, start=1):  # numbered as the page shows them
+            data = getattr(form, "cleaned_data", None)
+            if data and not data.get("DELETE") and data.get("product"):
+                lines[data["product"].pk].append((number, form))
+        problems = []
+        for repeated in (found for found in lines.values() if len(found) > 1):
+            product = repeated[0][1].cleaned_data["product"]
+            numbers = [str(number) for number, _ in repeated]
+            named = f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+            problems.append(
+                f"{product.sku} ({product.name}) is on lines {named}. "
+                "Put it on one line with the total quantity."
+            )
+            for number, form in repeated:
+                others = [n for n in numbers if n != str(number)]
+                form.add_error("product", f"Also on line {', '.join(others)}.")
         if problems:
             raise forms.ValidationError(problems)
