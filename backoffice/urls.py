@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 from backoffice.views import healthz, media
 
 handler403 = "backoffice.views.permission_denied"
+handler404 = "backoffice.views.page_not_found"
+handler500 = "backoffice.views.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -324,10 +324,15 @@ PERMISSIONS_POLICY = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_traceback_for_4xx": {"()": "backoffice.logfilters.NoTracebackForClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Lockouts are logged as warnings; its INFO lines repeat on every successful login.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Lockouts are logged as warnings; its INFO lines repeat on every successful login.
+        "axes": {"level": "WARNING"},
+        # A refused or missing page is one line ("Forbidden (Permission denied): /admin/…").
+        "django.request": {"filters": ["no_traceback_for_4xx"]},
+    },
 }
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for a username, or
