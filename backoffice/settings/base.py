@@ -442,6 +442,12 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "ENVIRONMENT": "backoffice.admin_site.environment_callback",
     "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
+    # Ctrl+K finds orders, customers and products (bounded, indexed: backoffice/search.py);
+    # Unfold's own model search reads whole tables and stays off.
+    "COMMAND": {
+        "search_models": False,
+        "search_callback": "backoffice.search.search_callback",
+    },
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
