@@ -448,6 +448,8 @@ UNFOLD = {
         "search_models": False,
         "search_callback": "backoffice.search.search_callback",
     },
+    # Saved views above the order and product lists (To pay, To ship… Out of stock, Low…).
+    "TABS": "backoffice.admin_site.changelist_tabs",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
