@@ -40,6 +40,7 @@ from catalog.services import (
 from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import boolean_icon, label
+from foundation.display import money
 from foundation.search import text_query, words
 
 STOCK_LABELS = {StockState.OUT: "danger", StockState.LOW: "warning", StockState.IN: "success"}
@@ -56,7 +57,7 @@ class ProductAdmin(BackofficeAdmin):
         "sku",
         "name",
         "category",
-        "price",
+        "display_price",
         "display_stock",
         "display_active",
         "updated_at",
@@ -129,6 +130,10 @@ class ProductAdmin(BackofficeAdmin):
         if obj is not None:
             fieldsets.append(("Dates", {"fields": ["created_at", "updated_at"]}))
         return fieldsets
+
+    @admin.display(description="Price", ordering="price")
+    def display_price(self, obj: Product) -> str:
+        return money(obj.price)
 
     # Labels and icons from foundation.admin.cells: each distinct one is rendered once.
     @display(description="Stock", ordering="stock")
