@@ -437,6 +437,7 @@ UNFOLD = {
             "href": lambda request: static("backoffice/favicon.svg"),
         }
     ],
+    "STYLES": [lambda request: static("backoffice/admin.css")],
     "SITE_URL": None,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,
