@@ -6,9 +6,12 @@ DEV := DJANGO_SETTINGS_MODULE=backoffice.settings.development
 
 .PHONY: run test venv install install-dev lint ci clean bench
 
+# A .venv left by another Python (or one whose Python was removed) is made again, not
+# reused: its packages would not import, and every later target would fail.
+WANT := import sys; sys.exit(sys.version_info[:2] != (3, 13))
 venv:
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 13), "Python 3.13 is required (see .python-version)"'
+	@$(PYTHON) -c '$(WANT)' || { echo "Python 3.13 is required (see .python-version): $(PYTHON) is not" >&2; exit 1; }
+	@$(BIN)/python -c '$(WANT)' 2>/dev/null || { test ! -e $(VENV) || echo "$(VENV) is not Python 3.13: making it again"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 
 install: venv
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -1,4 +1,6 @@
-"""Callbacks Unfold reads from settings: the environment badge and the sidebar."""
+"""Callbacks Unfold reads from settings: the environment badge, the sidebar, the list tabs."""
+
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -99,3 +101,50 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
         if links:
             groups.append({"title": title, "separator": True, "items": links, **GROUP_DEFAULTS})
     return groups
+
+
+# Saved views: the tabs above a list, each a set of its filters. (title, {parameter: values})
+ORDER_TABS = [
+    (_("To pay"), {"status__exact": ["pending"]}),
+    (_("To ship"), {"status__exact": ["paid"]}),
+    (_("Shipped"), {"status__exact": ["shipped"]}),
+    (_("All"), {}),
+]
+PRODUCT_TABS = [
+    (_("Out of stock"), {"stock_state": ["out"]}),
+    (_("Low"), {"stock_state": ["low"]}),
+    (_("Inactive"), {"is_active__exact": ["0"]}),
+    (_("All"), {}),
+]
+
+
+def _tab_items(request: HttpRequest, changelist: str, tabs: list) -> list[dict]:
+    """One tab per saved view; a tab is active when the list's filters of these tabs are
+    exactly its own (the list's search, sorting and other filters do not matter)."""
+    base = reverse(changelist)
+    keys = {key for _, params in tabs for key in params}
+    current = {key: request.GET.getlist(key) for key in keys if key in request.GET}
+    on_list = request.path == base
+    return [
+        {
+            "title": title,
+            "link": f"{base}?{urlencode(params, doseq=True)}" if params else base,
+            "active": on_list and current == params,
+        }
+        for title, params in tabs
+    ]
+
+
+def changelist_tabs(request: HttpRequest) -> list[dict]:
+    """Unfold's TABS: the saved views of the order and product lists. Computed on every
+    admin page (Unfold asks for them to mark the sidebar), so it only reverses URLs."""
+    return [
+        {
+            "models": ["orders.order"],
+            "items": _tab_items(request, "admin:orders_order_changelist", ORDER_TABS),
+        },
+        {
+            "models": ["catalog.product"],
+            "items": _tab_items(request, "admin:catalog_product_changelist", PRODUCT_TABS),
+        },
+    ]

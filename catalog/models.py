@@ -11,6 +11,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from foundation.links import reference_text
+
 
 class Category(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -229,4 +231,13 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity:+d} {self.product_id} ({self.reason})"
+        """E.g. "-5 x MUG-01 (order ORD-000180)" with a true minus and times sign: the title
+        of the movement's page."""
+        sign = "+" if self.quantity > 0 else "\N{MINUS SIGN}"
+        reference = reference_text(self.reference)
+        if self.reason == self.Reason.ORDER and reference:
+            why = reference
+        else:
+            label = str(self.get_reason_display()).lower()
+            why = f"{label}, {reference}" if reference else label
+        return f"{sign}{abs(self.quantity)} \N{MULTIPLICATION SIGN} {self.product.sku} ({why})"

@@ -324,10 +324,15 @@ PERMISSIONS_POLICY = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_traceback_for_4xx": {"()": "backoffice.logfilters.NoTracebackForClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Lockouts are logged as warnings; its INFO lines repeat on every successful login.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Lockouts are logged as warnings; its INFO lines repeat on every successful login.
+        "axes": {"level": "WARNING"},
+        # A refused or missing page is one line ("Forbidden (Permission denied): /admin/…").
+        "django.request": {"filters": ["no_traceback_for_4xx"]},
+    },
 }
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for a username, or
@@ -432,11 +437,20 @@ UNFOLD = {
             "href": lambda request: static("backoffice/favicon.svg"),
         }
     ],
+    "STYLES": [lambda request: static("backoffice/admin.css")],
     "SITE_URL": None,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,
     "ENVIRONMENT": "backoffice.admin_site.environment_callback",
     "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
+    # Ctrl+K finds orders, customers and products (bounded, indexed: backoffice/search.py);
+    # Unfold's own model search reads whole tables and stays off.
+    "COMMAND": {
+        "search_models": False,
+        "search_callback": "backoffice.search.search_callback",
+    },
+    # Saved views above the order and product lists (To pay, To ship… Out of stock, Low…).
+    "TABS": "backoffice.admin_site.changelist_tabs",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

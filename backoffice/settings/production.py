@@ -7,6 +7,6 @@ from backoffice.settings.base import SECRET_KEY
 
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set it in the environment; on a developer's machine use "
-        "the development settings: export DJANGO_SETTINGS_MODULE=backoffice.settings.development"
+        "SECRET_KEY is not set: export SECRET_KEY=<a long random string> in production, or "
+        "on a developer's machine export DJANGO_SETTINGS_MODULE=backoffice.settings.development"
     )

@@ -115,14 +115,18 @@ def test_production_settings_let_pictures_come_from_the_bucket(monkeypatch):
     assert "img-src 'self' data: https://s3.example.net" in settings["CONTENT_SECURITY_POLICY"]
 
 
-def test_manage_py_without_a_secret_key_prints_one_line_and_fails():
-    result = run_manage("check")  # production is manage.py's default
+@pytest.mark.parametrize(
+    "command", [["check"], ["migrate"], ["shell", "-c", "print(1)"], ["help"], []]
+)
+def test_manage_py_without_a_secret_key_prints_one_line_and_fails(command):
+    result = run_manage(*command)  # production is manage.py's default
     assert result.returncode != 0
     assert result.stdout == ""
+    assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: SECRET_KEY is not set.")
-    assert "backoffice.settings.development" in lines[0]
+    assert lines[0].startswith("Error: SECRET_KEY is not set: export SECRET_KEY=")
+    assert "DJANGO_SETTINGS_MODULE=backoffice.settings.development" in lines[0]
 
 
 def test_manage_py_check_deploy_passes_with_production_settings():

@@ -64,7 +64,7 @@ class ProductAdmin(BackofficeAdmin):
         "sku",
         "name",
         "category",
-        "price",
+        "display_price",
         "display_stock",
         "display_active",
         "updated_at",
@@ -138,6 +138,10 @@ class ProductAdmin(BackofficeAdmin):
         if obj is not None:
             fieldsets.append(("Dates", {"fields": ["created_at", "updated_at"]}))
         return fieldsets
+
+    @admin.display(description="Price", ordering="price")
+    def display_price(self, obj: Product) -> str:
+        return money(obj.price)
 
     # Labels and icons from foundation.admin.cells: each distinct one is rendered once.
     @display(description="Stock", ordering="stock")

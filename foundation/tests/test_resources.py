@@ -168,7 +168,8 @@ def test_slug_foreign_key_widget_looks_keys_up_once(django_assert_num_queries):
     with django_assert_num_queries(1):
         assert widget.clean("Editors") == editors
         assert widget.clean(" Editors ") == editors
-        with pytest.raises(ValueError, match=re.escape("Unknown group 'Nobody'.")):
+        # Groups are named roles in the back-office (backoffice/admin/users.py).
+        with pytest.raises(ValueError, match=re.escape("Unknown role 'Nobody'.")):
             widget.clean("Nobody")
     Group.objects.create(name="Nobody")
     widget.reset()  # a new import reads the table again

@@ -7,7 +7,10 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 
 from foundation.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
+from foundation.display import money, when
+from foundation.links import record_link
 from orders.admin.filters import CustomerCountryFilter, HasOrdersFilter
+from orders.admin.links import customer_orders_url
 from orders.models import HOLDS_STOCK, Customer, Order
 from orders.resources import CustomerResource
 from orders.search import person_query
@@ -17,12 +20,20 @@ class CustomerOrderInline(ReadOnlyInlineMixin, TabularInline):
     """The customer's orders, read-only, newest first."""
 
     model = Order
-    fields = ["number", "status", "item_count", "total", "placed_at"]
+    fields = ["number", "status", "item_count", "display_total", "display_placed_at"]
     readonly_fields = fields
     ordering = ["-placed_at", "-id"]
     show_change_link = True
     per_page = 10
     verbose_name_plural = "Orders"
+
+    @admin.display(description="Total")
+    def display_total(self, obj: Order) -> str:
+        return money(obj.total)
+
+    @admin.display(description="Placed")
+    def display_placed_at(self, obj: Order) -> str:
+        return when(obj.placed_at)
 
 
 @admin.register(Customer)
@@ -42,7 +53,7 @@ class CustomerAdmin(BackofficeAdmin):
     list_filter = [CustomerCountryFilter, HasOrdersFilter]
     ordering = ["last_name", "first_name", "id"]
     inlines = [CustomerOrderInline]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["display_order_list", "created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         # Correlated subqueries are computed for the shown page only, through the
@@ -80,13 +91,23 @@ class CustomerAdmin(BackofficeAdmin):
         return obj.full_name
 
     @admin.display(description="Orders", ordering="order_count")
-    def display_orders(self, obj: Customer) -> int:
-        return obj.order_count
+    def display_orders(self, obj: Customer) -> str:
+        if not obj.order_count:
+            return "0"
+        return record_link(customer_orders_url(obj.pk), obj.order_count)
+
+    @admin.display(description="All orders")
+    def display_order_list(self, obj: Customer) -> str:
+        if obj.pk is None:
+            return "—"
+        return record_link(
+            customer_orders_url(obj.pk), "Open this customer's orders in the order list"
+        )
 
     @admin.display(description="Total spent", ordering="spent")
     def display_spent(self, obj: Customer) -> str:
-        return f"{obj.spent:.2f}" if obj.spent is not None else "0.00"
+        return money(obj.spent or 0)
 
     @admin.display(description="Last order", ordering="last_order")
-    def display_last_order(self, obj: Customer):
-        return obj.last_order or "—"
+    def display_last_order(self, obj: Customer) -> str:
+        return when(obj.last_order)

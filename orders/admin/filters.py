@@ -56,3 +56,26 @@ class HasOrdersFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(~has_orders)
         return queryset
+
+
+class CustomerOrdersFilter(admin.SimpleListFilter):
+    """One customer's orders (``?customer=<id>``, the link on the customer's page). Shown
+    in the filter panel only while it is applied, as the customer's name."""
+
+    title = "customer"
+    parameter_name = "customer"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        customer = Customer.objects.filter(pk=value).first()
+        return [(value, customer.full_name or customer.email)] if customer else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(customer_id=int(value))

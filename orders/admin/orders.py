@@ -20,13 +20,16 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from catalog.admin.images import thumbnail_html
+from catalog.admin.movements import product_link
 from catalog.admin.picker import ProductPickerWidget
 from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import label
-from orders.admin.filters import ShippingCountryFilter
+from foundation.display import money, when
+from orders.admin.filters import CustomerOrdersFilter, ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
+from orders.admin.links import customer_link
 from orders.exporting import stream_order_lines_csv
 from orders.history import attach_line_changes, order_line_changes
 from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
@@ -85,7 +88,7 @@ class OrderItemInline(TabularInline):
 
     @admin.display(description="Line total")
     def display_line_total(self, obj: OrderItem) -> str:
-        return f"{obj.line_total:.2f}" if obj.pk else "—"
+        return money(obj.line_total) if obj.pk else "—"
 
     # Lines change only while the order is pending or paid.
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
@@ -139,11 +142,11 @@ class OrderAdmin(BackofficeAdmin):
     inlines = [OrderItemInline]
     list_display = [
         "number",
-        "customer",
+        "display_customer",
         "display_status",
         "item_count",
-        "total",
-        "placed_at",
+        "display_total",
+        "display_placed_at",
     ]
     list_display_links = ["number"]
     search_fields = ["^number", "^customer__email", "customer__first_name", "customer__last_name"]
@@ -153,6 +156,7 @@ class OrderAdmin(BackofficeAdmin):
         ("placed_at", RangeDateFilter),
         ("total", RangeNumericFilter),
         ShippingCountryFilter,
+        CustomerOrdersFilter,
     ]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
@@ -250,6 +254,18 @@ class OrderAdmin(BackofficeAdmin):
         # Rendered once per status (foundation.admin.cells), not once per row.
         return label(obj.get_status_display(), STATUS_LABELS.get(obj.status))
 
+    @admin.display(description="Customer", ordering="customer_id")
+    def display_customer(self, obj: Order) -> str:
+        return customer_link(obj.customer)
+
+    @admin.display(description="Total", ordering="total")
+    def display_total(self, obj: Order) -> str:
+        return money(obj.total)
+
+    @admin.display(description="Placed", ordering="placed_at")
+    def display_placed_at(self, obj: Order) -> str:
+        return when(obj.placed_at)
+
     @admin.display(description="Ledger rows")
     def display_ledger(self, obj: Order) -> str:
         if obj.pk is None:
@@ -265,8 +281,8 @@ class OrderAdmin(BackofficeAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    m.created_at.strftime("%Y-%m-%d %H:%M"),
-                    m.product.sku,
+                    when(m.created_at),
+                    product_link(m.product),
                     f"{m.quantity:+d}",
                     m.balance,
                     m.get_reason_display(),

@@ -648,7 +648,11 @@ def test_order_page_lists_its_ledger_rows(admin_client_super, products):
     mug, _ = products
     order = make_order([(mug, 2)])
     body = admin_client_super.get(change_url(order)).content.decode()
-    assert "<td>MUG</td><td>-2</td><td>8</td><td>Order</td>" in body
+    product_url = reverse("admin:catalog_product_change", args=[mug.pk])
+    assert (
+        f'<td><a class="text-primary-600 dark:text-primary-500" href="{product_url}">MUG</a>'
+        "</td><td>-2</td><td>8</td><td>Order</td>"
+    ) in body
 
 
 # Numbers out of range: a form error naming the field, never a 500 --------------------------
