@@ -25,6 +25,7 @@ from catalog.models import StockMovement
 from catalog.services import InsufficientStock
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import label
+from orders.admin.documents import DOCUMENT_ACTIONS, DOCUMENT_DETAIL_ACTIONS, OrderDocumentsMixin
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.exporting import stream_order_lines_csv
@@ -131,7 +132,7 @@ def _detail_transition(to_status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(BackofficeAdmin):
+class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     form = OrderForm
     # Export: one row per order line; import: orders from a channel's CSV (by reference).
     resource_classes = [OrderLineResource]
@@ -168,6 +169,9 @@ class OrderAdmin(BackofficeAdmin):
     history_revert_allowed = False  # a revert could skip the status workflow and stock
     actions = [_bulk_transition(status) for status in TRANSITION_ACTIONS]
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
+    # Printing (orders/admin/documents.py): packing slips, invoices, pick lists.
+    actions += DOCUMENT_ACTIONS
+    actions_detail += DOCUMENT_DETAIL_ACTIONS
 
     fieldsets = [
         (
