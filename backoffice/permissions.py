@@ -71,6 +71,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("order", "cancel"): ORDER_EDITORS,
     ("order", "mark returned"): ORDER_EDITORS,
     ("order", "import"): ORDER_EDITORS,
+    # Packing slips, pick lists and invoices show nothing the order page does not.
+    ("order", "print packing slip / pick list"): ORDER_VIEWERS,
+    ("order", "print invoice"): ORDER_VIEWERS,
     # Integration API (/api/v1/), with each actor's API token: the same roles as the admin.
     ("API schema", "read"): ALL_ROLES | {NO_ROLE, NOT_STAFF},  # any API user
     ("API docs page", "view"): ALL_ROLES | {NO_ROLE},  # staff, logged in to the admin

@@ -162,6 +162,17 @@ def refresh(obj):
 # Probes: each performs the operation and returns True if it took effect ---------------------
 
 
+def probe_print(c, w, detail: str, action: str, title: str) -> bool:
+    """The order page's button and the list's action both lead to the document."""
+    order = w.orders[("paid", "a")]
+    page = c.get(admin_url(f"orders_order_{detail}", order.pk))
+    listed = post_action(c, "orders_order_changelist", action, [order])
+    if listed.status_code != 302 or "/print/" not in listed["Location"]:
+        return False
+    document = c.get(listed["Location"])
+    return page.status_code == 200 and title in document.content.decode()
+
+
 def probe_view(name):
     return lambda c, w: c.get(admin_url(name)).status_code == 200
 
@@ -606,6 +617,12 @@ PROBES = {
     ("order", "cancel"): probe_transition("pending", "cancelled"),
     ("order", "mark returned"): probe_transition("delivered", "returned"),
     ("order", "import"): probe_import("orders_order", CSV_ORDERS),
+    ("order", "print packing slip / pick list"): lambda c, w: probe_print(
+        c, w, "packing_slip", "print_pick_list", "Pick list"
+    ),
+    ("order", "print invoice"): lambda c, w: probe_print(
+        c, w, "invoice", "print_invoices", "Invoice"
+    ),
     ("API schema", "read"): probe_api_get("/api/v1/schema/?format=json"),
     ("API docs page", "view"): probe_api_docs,
     ("API product", "read"): probe_api_get("/api/v1/products/P-1/"),

@@ -212,6 +212,8 @@ FORMAT_MODULE_PATH = ["backoffice.formats"]
 STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "EUR").strip().upper()
 if not (len(STORE_CURRENCY) == 3 and STORE_CURRENCY.isalpha()):
     raise ImproperlyConfigured(f"STORE_CURRENCY must be a code such as EUR: {STORE_CURRENCY!r}")
+# The store's name, on the dashboard's heading and on packing slips and invoices.
+STORE_NAME = os.environ.get("STORE_NAME", "").strip() or "Our store"
 
 STATIC_URL = "static/"
 # Where `collectstatic` builds the files and their manifest (the benchmark builds its own).

@@ -55,9 +55,9 @@ def test_dashboard_figures_on_a_hand_made_store(admin_client_super, store):
     response = admin_client_super.get(INDEX)
     assert response.status_code == 200
     figures = kpis(response)
-    assert figures["Revenue today"][0] == "20.00"
-    assert figures["Revenue last 7 days"][0] == "40.00"
-    assert figures["Revenue last 30 days"][0] == "50.00"
+    assert figures["Revenue today"][0] == "€20.00"
+    assert figures["Revenue last 7 days"][0] == "€40.00"
+    assert figures["Revenue last 30 days"][0] == "€50.00"
     assert figures["Revenue last 30 days"][1] == "+900% vs previous period"
     assert figures["Orders today"][0] == "1"
     assert figures["Orders last 7 days"][0] == "3"  # the cancelled order is an order placed
@@ -128,7 +128,7 @@ def test_dashboard_figures_are_cached_per_role_when_enabled(admin_client_super, 
 
     cold, first = count()
     warm, second = count()
-    assert warm < cold and first == second == "20.00"
+    assert warm < cold and first == second == "€20.00"
 
 
 def test_dashboard_revenue_per_day_counts_the_stores_days_on_every_database(settings):
@@ -152,6 +152,7 @@ def test_dashboard_revenue_per_day_counts_the_stores_days_on_every_database(sett
 
 def direct_figures(today):
     """The dashboard's figures counted straight from the orders and lines (store days)."""
+    from foundation.display import money
     from orders.models import HOLDS_STOCK, Order, OrderItem
     from orders.rollups import store_day
 
@@ -185,7 +186,7 @@ def direct_figures(today):
         sum(1 for d, s, _ in orders if s == status and first <= d <= today)
         for status in ["pending", "paid", "shipped", "delivered", "cancelled", "returned"]
     ]
-    return figures, [(sku, u, f"{r:,.2f}") for sku, (u, r) in top], chart, by_status
+    return figures, [(sku, u, money(r)) for sku, (u, r) in top], chart, by_status
 
 
 def test_dashboard_shows_what_a_direct_aggregate_of_the_orders_gives(admin_client_super, superuser):
@@ -207,16 +208,18 @@ def test_dashboard_shows_what_a_direct_aggregate_of_the_orders_gives(admin_clien
     rows = response.context["top_products"]["rows"]
     assert [(row[1], row[3], row[4]) for row in rows] == top
     assert json.loads(response.context["revenue_chart"])["datasets"][0]["data"] == chart
-    assert json.loads(response.context["status_chart"])["datasets"][0]["data"] == by_status
+    # Pending, paid and shipped on the chart; delivered, cancelled and returned as counts.
+    assert json.loads(response.context["status_chart"])["datasets"][0]["data"] == by_status[:3]
+    assert [row["count"] for row in response.context["finished_orders"]] == by_status[3:]
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(
     admin_client_super, store, django_assert_num_queries
 ):
     admin_client_super.get(INDEX)  # the session and the user are read once per request
-    # session, user, sales by day, paid orders, stock cards, top products, their pictures,
-    # latest movements
-    with django_assert_num_queries(8):
+    # session, user, sales by day, paid orders (count, then the oldest ten), stock cards,
+    # the low-stock list, top products, their pictures, latest movements, the orders they name
+    with django_assert_num_queries(11):
         assert admin_client_super.get(INDEX).status_code == 200
 
 
@@ -240,3 +243,97 @@ def test_dashboard_get_writes_nothing(admin_client_super, store):
         list(MonthlyProductRollup.objects.values_list()),
     )
     assert after == before
+
+
+# What each role works on: lists that link to their records, currency, coloured changes ---------
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def test_heading_names_the_store_and_the_dashboard(admin_client_super, store, settings):
+    settings.STORE_NAME = "Harbour Supplies"
+    html = html_of(admin_client_super.get(INDEX))
+    assert "Harbour Supplies · Dashboard" in html
+    assert "Site administration" not in html
+
+
+def test_every_amount_carries_the_store_currency(admin_client_super, store, settings):
+    import json
+
+    settings.STORE_CURRENCY = "CHF"
+    response = admin_client_super.get(INDEX)
+    figures = kpis(response)
+    assert figures["Revenue today"][0] == "20.00 CHF"
+    assert all(row[4].endswith(" CHF") for row in response.context["top_products"]["rows"])
+    assert all(row[2].endswith(" CHF") for row in response.context["to_ship"]["rows"])
+    # The revenue chart's axis shows values, in the currency.
+    dataset = json.loads(response.context["revenue_chart"])["datasets"][0]
+    assert dataset["displayYAxis"] is True and dataset["suffixYAxis"] == "CHF"
+
+
+def test_changes_are_coloured_by_what_is_good(admin_client_super, store):
+    from backoffice.dashboard import _tone
+
+    assert (_tone(5, 3), _tone(3, 5), _tone(4, 4)) == ("good", "bad", "")
+    assert _tone(5, 3, more_is_better=False) == "bad"
+    cards = {k.title: k for k in admin_client_super.get(INDEX).context["sales_kpis"]}
+    assert cards["Revenue last 30 days"].tone == "good"  # +900%
+    html = html_of(admin_client_super.get(INDEX))
+    assert 'kpi-change kpi-good" data-tone="good"><span aria-hidden="true">▲</span> +900%' in html
+
+
+def test_orders_by_status_charts_the_statuses_staff_act_on(admin_client_super, store):
+    import json
+
+    response = admin_client_super.get(INDEX)
+    chart = json.loads(response.context["status_chart"])
+    assert chart["labels"] == ["Pending", "Paid", "Shipped"]
+    assert chart["datasets"][0]["data"] == [1, 1, 0]
+    finished = {row["label"]: row["count"] for row in response.context["finished_orders"]}
+    assert finished == {"Delivered": 1, "Cancelled": 1, "Returned": 0}
+
+
+def test_catalog_managers_see_the_products_to_restock_linked(client_for, make_staff, store):
+    from catalog.models import Product
+
+    inactive = make_product("Z-OLD", stock=0)
+    Product.objects.filter(pk=inactive.pk).update(is_active=False)
+    response = client_for(make_staff("Catalog managers")).get(INDEX)
+    rows = response.context["low_stock"]["rows"]
+    c, b = Product.objects.get(sku="C"), Product.objects.get(sku="B")
+    # Emptiest first; active products only; each links to its product page.
+    assert [row[1] for row in rows] == ["C", "B"]
+    assert f'href="/admin/catalog/product/{c.pk}/change/"' in rows[0][2]
+    assert f'href="/admin/catalog/product/{b.pk}/change/"' in rows[1][2]
+    html = html_of(response)
+    assert 'id="low-stock"' in html and f"/admin/catalog/product/{c.pk}/change/" in html
+    # Nothing about orders, and no order links in the ledger (they may not open orders).
+    assert response.context.get("to_ship") is None and response.context.get("sales_kpis") is None
+    assert "/admin/orders/order/" not in html
+
+
+def test_low_stock_list_is_bounded(admin_client_super, store):
+    for n in range(12):
+        make_product(f"LOW-{n:02d}", stock=1)
+    rows = admin_client_super.get(INDEX).context["low_stock"]["rows"]
+    assert len(rows) == 10 and rows[0][1] == "C"
+
+
+@pytest.mark.parametrize("role", ["Fulfilment", "Read-only", "Customer support"])
+def test_order_roles_see_paid_orders_linked_to_their_pages(client_for, make_staff, store, role):
+    from orders.models import Order
+
+    paid = Order.objects.get(status="paid")
+    response = client_for(make_staff(role)).get(INDEX)
+    rows = response.context["to_ship"]["rows"]
+    assert len(rows) == 1
+    assert f'href="/admin/orders/order/{paid.pk}/change/"' in rows[0][0]
+    assert f">{paid.number}</a>" in rows[0][0]
+    assert rows[0][2] == "€20.00"  # B x 4 at 5.00
+    # Ledger references link to their order; SKUs to their product.
+    movements = response.context["movements"]["rows"]
+    assert any(f"/admin/orders/order/{paid.pk}/change/" in str(row[5]) for row in movements)
+    assert all("/admin/catalog/product/" in str(row[1]) for row in movements)
+    assert response.context["low_stock"]["rows"]

@@ -27,6 +27,7 @@ from catalog.services import InsufficientStock
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import label
 from foundation.display import money, when
+from orders.admin.documents import DOCUMENT_ACTIONS, DOCUMENT_DETAIL_ACTIONS, OrderDocumentsMixin
 from orders.admin.filters import CustomerOrdersFilter, ShippingCountryFilter
 from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
 from orders.admin.links import customer_link
@@ -135,7 +136,7 @@ def _detail_transition(to_status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(BackofficeAdmin):
+class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     form = OrderForm
     # Export: one row per order line; import: orders from a channel's CSV (by reference).
     resource_classes = [OrderLineResource]
@@ -173,6 +174,9 @@ class OrderAdmin(BackofficeAdmin):
     history_revert_allowed = False  # a revert could skip the status workflow and stock
     actions = [_bulk_transition(status) for status in TRANSITION_ACTIONS]
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
+    # Printing (orders/admin/documents.py): packing slips, invoices, pick lists.
+    actions += DOCUMENT_ACTIONS
+    actions_detail += DOCUMENT_DETAIL_ACTIONS
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # The order's own changes, then its lines' (added, removed, quantity, price), which
