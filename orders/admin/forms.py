@@ -1,26 +1,30 @@
-"""Forms of the order admin: the status check and the stock check of the lines."""
+"""Forms of the order admin: the order, the stock check of its lines, the status dialogs
+and the comment box."""
 
 from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
+from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from catalog.models import Product
 from catalog.services import InsufficientStock
-from orders.models import HOLDS_STOCK, Order, OrderStatus
+from orders.models import HOLDS_STOCK, Order
 from orders.services import (
+    MAX_COMMENT,
     OrderChanged,
     OrderInvalid,
-    TransitionRefused,
-    allowed_transitions,
     check_discount,
-    check_transition,
     order_held_stock,
 )
 
 
 class OrderForm(forms.ModelForm):
-    user = None  # set by OrderAdmin.get_form: transitions depend on the user's role
+    """The order's own fields. Its status is not one of them: it changes only through the
+    status buttons (``OrderAdmin.actions_detail``), and a new order starts as pending."""
+
+    user = None  # set by OrderAdmin.get_form
     # The version the page was opened at: a form saved after someone else changed the order
     # is refused, here and again under the row lock (orders.services.order_save).
     read_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -29,7 +33,6 @@ class OrderForm(forms.ModelForm):
         model = Order
         fields = [
             "customer",
-            "status",
             "shipping_name",
             "shipping_street",
             "shipping_city",
@@ -45,16 +48,6 @@ class OrderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["read_version"].initial = self.instance.version
-        status = self.fields.get("status")
-        if status is not None and self.instance.pk is not None and self.user is not None:
-            # Offer only what this user may do next; clean_status checks again on POST.
-            allowed = {self.instance.status, *allowed_transitions(self.instance, self.user)}
-            status.choices = [c for c in OrderStatus.choices if c[0] in allowed]
-            labels = ", ".join(label for _, label in status.choices)
-            status.error_messages["invalid_choice"] = (
-                f"{self.instance.number}: from {self.instance.get_status_display()} this "
-                f"order can only be set to: {labels}."
-            )
 
     def _get_validation_exclusions(self) -> set[str]:
         # The customer field already found the customer among the allowed ones; the
@@ -67,19 +60,6 @@ class OrderForm(forms.ModelForm):
         if self.instance.pk is not None and read is not None and read != self.instance.version:
             raise forms.ValidationError(str(OrderChanged(self.instance)))
         return cleaned
-
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        if self.instance.pk is None:
-            if status != OrderStatus.PENDING:
-                raise forms.ValidationError("A new order starts as Pending.")
-            return status
-        if status != self.instance.status:
-            try:
-                check_transition(order=self.instance, to_status=status, user=self.user)
-            except TransitionRefused as refused:
-                raise forms.ValidationError(str(refused)) from None
-        return status
 
 
 class ProductChoiceField(forms.ModelChoiceField):
@@ -179,3 +159,40 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             problems.append(str(error))
         if problems:
             raise forms.ValidationError(problems)
+
+
+class TransitionForm(BaseDialogForm):
+    """A status button's dialog: a confirmation."""
+
+
+class TransitionReasonForm(BaseDialogForm):
+    """Cancel and return: the dialog asks why; the reason goes on the order's timeline."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text="Shown on the order's page and in its timeline.",
+        error_messages={"required": "Say why, for the order's timeline."},
+    )
+
+    def __init__(self, *args, request=None, object_id=None, **kwargs) -> None:
+        # Also the intermediate form of the list's bulk action (no request there).
+        super().__init__(request, object_id, *args, **kwargs)
+        if request is None:
+            del self.fields["_form_submitted"]
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why, for the order's timeline.")
+        return reason
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="Comment",
+        max_length=MAX_COMMENT,
+        widget=UnfoldAdminTextareaWidget(
+            attrs={"rows": 2, "placeholder": "Add a comment for the team…"}
+        ),
+    )
