@@ -663,7 +663,7 @@ def test_order_page_timeline_lists_its_ledger_rows_with_product_links(admin_clie
     body = admin_client_super.get(change_url(order)).content.decode()
     product_url = reverse("admin:catalog_product_change", args=[mug.pk])
     assert f'href="{product_url}"' in body
-    assert "Stock order:" in body and "-2, balance 8" in body
+    assert "Taken from stock (order):" in body and "-2, balance 8" in body
 
 
 # Numbers out of range: a form error naming the field, never a 500 --------------------------

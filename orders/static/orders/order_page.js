@@ -90,7 +90,7 @@
         for (const copy of document.querySelectorAll(`a[href="${CSS.escape(href)}"]`)) copy.remove();
       }
       if (!others.length) {
-        for (const child of holder.querySelectorAll(":scope > div > *")) child.classList.add("invisible");
+        for (const child of holder.querySelectorAll(":scope > div > *")) child.style.visibility = "hidden";
       }
     }
   }
