@@ -8,6 +8,7 @@ from django import forms
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget
 
+from catalog.admin.picker import ProductPickerWidget
 from catalog.models import Product
 from catalog.services import InsufficientStock
 from orders.models import HOLDS_STOCK, Order
@@ -74,6 +75,25 @@ class ProductChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class LineProductWidget(ProductPickerWidget):
+    """The picker of a line, drawing its chosen product from the products the formset read
+    for all its lines (``ProductChoiceField.known``), not with a query per line."""
+
+    def optgroups(self, name, value, attr=None):
+        field = self.choices.field
+        selected = {str(v) for v in value if str(v) not in field.empty_values}
+        known = getattr(field, "known", None)
+        if known is None or not selected <= known.keys():
+            return super().optgroups(name, value, attr)
+        options = [
+            self.create_option(
+                name, known[key].pk, field.label_from_instance(known[key]), selected, i
+            )
+            for i, key in enumerate(sorted(selected))
+        ]
+        return [(None, options, 0)]
+
+
 class OrderItemForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The product field already found the product among the allowed ones; the model
@@ -106,11 +126,18 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             self._products = {str(product.pk): product for product in found}
         return self._products
 
+    def _saved_products(self) -> dict[str, Product]:
+        """The products of the saved lines, as the inline's query read them (joined)."""
+        if self._products is None:
+            lines = self.get_queryset() if self.instance.pk is not None else []
+            self._products = {str(line.product_id): line.product for line in lines}
+        return self._products
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         field = form.fields.get("product")
-        if self.is_bound and isinstance(field, ProductChoiceField):
-            field.known = self._posted_products(field)
+        if isinstance(field, ProductChoiceField):
+            field.known = self._posted_products(field) if self.is_bound else self._saved_products()
         return form
 
     def clean(self) -> None:

@@ -30,7 +30,6 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from catalog.admin.images import thumbnail_html
-from catalog.admin.picker import ProductPickerWidget
 from catalog.services import InsufficientStock
 from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
@@ -39,6 +38,7 @@ from foundation.display import money
 from orders.admin.filters import ShippingCountryFilter
 from orders.admin.forms import (
     CommentForm,
+    LineProductWidget,
     OrderForm,
     OrderItemForm,
     OrderItemFormSet,
@@ -130,7 +130,7 @@ class OrderItemInline(TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "product":  # the picker shows picture, price and stock
-            kwargs["widget"] = ProductPickerWidget(db_field, self.admin_site)
+            kwargs["widget"] = LineProductWidget(db_field, self.admin_site)
             kwargs["form_class"] = ProductChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -536,8 +536,13 @@ class OrderAdmin(BackofficeAdmin):
             return False
         if request.method == "POST":
             return True
-        status = Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
-        return (status, to_status) in TRANSITIONS
+        # Asked once per button: read the status once per request.
+        cache = request.__dict__.setdefault("_order_status", {})
+        if object_id not in cache:
+            cache[object_id] = (
+                Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
+            )
+        return (cache[object_id], to_status) in TRANSITIONS
 
     def has_mark_paid_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("orders.mark_paid")
