@@ -74,6 +74,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # Packing slips, pick lists and invoices show nothing the order page does not.
     ("order", "print packing slip / pick list"): ORDER_VIEWERS,
     ("order", "print invoice"): ORDER_VIEWERS,
+    # Staff comments on an order's timeline (append-only): whoever works on orders.
+    ("order", "comment"): {SUPERUSER, FULFILMENT, CUSTOMER_SUPPORT},
     # Integration API (/api/v1/), with each actor's API token: the same roles as the admin.
     ("API schema", "read"): ALL_ROLES | {NO_ROLE, NOT_STAFF},  # any API user
     ("API docs page", "view"): ALL_ROLES | {NO_ROLE},  # staff, logged in to the admin

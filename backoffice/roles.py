@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ORDERS_VIEW,
         "orders.mark_shipped",
         "orders.mark_delivered",
+        "orders.comment_order",
     ],
     CUSTOMER_SUPPORT: [
         *CATALOG_VIEW,
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.mark_paid",
         "orders.cancel_order",
         "orders.mark_returned",
+        "orders.comment_order",
     ],
     READ_ONLY: [*CATALOG_VIEW, *ORDERS_VIEW],
 }

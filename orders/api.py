@@ -421,11 +421,18 @@ class OrderDetail(APIView):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=OrderStatus.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why (e.g. why it is cancelled): shown on the order's timeline.",
+    )
 
 
 class OrderTransition(APIView):
-    """POST ``{"to": "paid"}``: move the order along the workflow, as the admin's buttons
-    do and with the same permissions; If-Match (the order's ETag) refuses a stale move."""
+    """POST ``{"to": "paid"}`` (optionally with a ``"reason"``): move the order along the
+    workflow, as the admin's buttons do and with the same permissions; If-Match (the
+    order's ETag) refuses a stale move."""
 
     queryset = Order.objects.none()
     required_permissions = {"POST": ["orders.view_order"]}  # each move checks its own
@@ -441,7 +448,8 @@ class OrderTransition(APIView):
             to_status=serializer.validated_data["to"],
             user=request.user,
             expected_version=version,
-            reason=API_HISTORY_REASON,
+            reason=serializer.validated_data.get("reason", ""),
+            via=API_HISTORY_REASON,
         )
         order = _order_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order).data, headers={"ETag": order_etag(order)})

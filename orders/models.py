@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -154,6 +155,7 @@ class Order(models.Model):
             ("mark_delivered", "Can mark orders as delivered"),
             ("cancel_order", "Can cancel orders"),
             ("mark_returned", "Can mark orders as returned"),
+            ("comment_order", "Can comment on orders"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(shipping_cost__gte=0), name="order_shipping_gte_0"),
@@ -226,6 +228,39 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return (self.unit_price or Decimal(0)) * self.quantity
+
+
+class OrderEvent(models.Model):
+    """A moment of an order's timeline: a status change (with its reason) or a staff comment.
+
+    Append-only: written by ``orders.services`` (``order_transition``, ``order_save``,
+    ``order_comment``), never changed or deleted but with the order itself.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status change"
+        COMMENT = "comment", "Comment"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_status = models.CharField(max_length=12, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=OrderStatus.choices, blank=True)
+    # The reason of a status change (required to cancel or return in the admin), or the
+    # comment's text.
+    text = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_idx")]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.STATUS:
+            return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"Comment {self.pk}"
 
 
 def with_product_thumbnail(lines: models.QuerySet) -> models.QuerySet:

@@ -33,6 +33,7 @@ from orders.models import (
     MAX_MONEY,
     ORDER_NUMBER_SEQUENCE,
     Order,
+    OrderEvent,
     OrderItem,
     OrderNumberSequence,
     OrderStatus,
@@ -245,6 +246,7 @@ def order_save(
     ``OrderInvalid`` or ``InsufficientStock``; then nothing of the save is kept.
     """
     created = order.pk is None
+    status_change = None
     with order_writes():
         if created:
             order_fill_shipping(order)
@@ -263,6 +265,7 @@ def order_save(
             order.version = current.version + 1
             if order.status != current.status:
                 check_transition(order=current, to_status=order.status, user=user)
+                status_change = (current.status, order.status)
             if (add or change or remove) and not current.lines_editable:
                 raise OrderInvalid(
                     f"{current.number}: the lines of a {current.get_status_display().lower()} "
@@ -286,6 +289,8 @@ def order_save(
         order._change_reason = reason
         order.save()
         _write_lines(order, user=user, add=add, change=change, remove=remove, reason=reason)
+        if status_change is not None:
+            _status_event(order, *status_change, user=user, reason="")
         order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
         rollups_apply(before, order_figures(order, final))
     return order
@@ -321,26 +326,70 @@ def _write_lines(order: Order, *, user, add, change, remove, reason: str = "") -
 
 @transaction.atomic
 def order_transition(
-    *, order: Order, to_status: str, user, expected_version: int | None = None, reason: str = ""
+    *,
+    order: Order,
+    to_status: str,
+    user,
+    expected_version: int | None = None,
+    reason: str = "",
+    via: str = "",
 ) -> Order:
     """Move ``order`` to ``to_status`` if the workflow and ``user``'s role allow it.
 
     Cancelling or returning gives the stock back (through the receivers of order_saved).
+    ``reason`` (why, in the staff member's words) is kept on the order's timeline
+    (``OrderEvent``) and on its history row; ``via`` names the channel on the history row
+    (e.g. "API").
     """
+    reason = reason.strip()
     with order_writes():
         locked = _lock(order)
         if expected_version is not None and locked.version != expected_version:
             raise OrderChanged(locked)
         check_transition(order=locked, to_status=to_status, user=user)
         before = rollups_snapshot(locked.pk)
+        from_status = locked.status
         locked.status = to_status
         locked.version += 1
         locked._history_user = user
-        locked._change_reason = reason
+        locked._change_reason = ": ".join(part for part in (via, reason) if part)
         locked.save(update_fields=["status", "version", "updated_at"])
+        _status_event(locked, from_status, to_status, user=user, reason=reason)
         order_saved.send(sender=Order, order=locked, user=user, created=False)
         rollups_apply(before, before.with_status(to_status))
     return locked
+
+
+def _status_event(order: Order, from_status: str, to_status: str, *, user, reason: str) -> None:
+    OrderEvent.objects.create(
+        order_id=order.pk,
+        kind=OrderEvent.Kind.STATUS,
+        from_status=from_status,
+        to_status=to_status,
+        text=reason,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+class CommentRefused(Exception):
+    """A comment the user may not write, or an empty one."""
+
+
+MAX_COMMENT = 5000
+
+
+def order_comment(*, order: Order, user, text: str) -> OrderEvent:
+    """Append a staff comment to ``order``'s timeline. Comments are never changed."""
+    if not user.has_perm("orders.comment_order"):
+        raise CommentRefused("Your role may not comment on orders.")
+    text = text.strip()
+    if not text:
+        raise CommentRefused("Write a comment first.")
+    if len(text) > MAX_COMMENT:
+        raise CommentRefused(f"A comment has at most {MAX_COMMENT:,} characters.")
+    return OrderEvent.objects.create(
+        order_id=order.pk, kind=OrderEvent.Kind.COMMENT, text=text, created_by=user
+    )
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from backoffice.permissions import ACTORS, MATRIX, NO_ROLE, NOT_STAFF, SUPERUSER
 from backoffice.services import api_token_create
 from catalog.models import Category, Product, StockMovement
 from catalog.tests.factories import make_category, make_product
-from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.models import Customer, Order, OrderEvent, OrderItem, OrderStatus
 from orders.services import order_save
 from orders.tests.factories import lines_of, make_customer, make_order, order_payload
 
@@ -134,6 +134,7 @@ def dump() -> list:
         Customer.objects.all(),
         Order.objects.all(),
         OrderItem.objects.all(),
+        OrderEvent.objects.all(),
         User.objects.all(),
         Group.objects.all(),
         User.groups.through.objects.all(),
@@ -420,8 +421,11 @@ def probe_transition(from_status, to_status):
         url = admin_url(f"orders_order_detail_{to_status}", detail.pk)
         c.get(url)  # a GET on a button's URL never changes anything, whoever asks
         assert refresh(detail).status == from_status
-        post_action(c, "orders_order_changelist", f"bulk_{to_status}", [bulk])
-        c.post(url, {"_form_submitted": "on"})
+        # Cancel and return ask for a reason (a dialog field; the list's intermediate page).
+        post_action(
+            c, "orders_order_changelist", f"bulk_{to_status}", [bulk], apply="1", reason="probe"
+        )
+        c.post(url, {"_form_submitted": "on", "reason": "probe"})
         done = (refresh(bulk).status == to_status, refresh(detail).status == to_status)
         assert done[0] == done[1], "the list action and the order-page button disagree"
         return done[0]
@@ -530,6 +534,15 @@ def probe_api_order_add(c, w):
     return api_ok(c.post("/api/v1/orders/", body, format="json"), 201)
 
 
+def probe_order_comment(c, w):
+    order = w.orders[("paid", "a")]
+    url = admin_url("orders_order_comment", order.pk)
+    c.get(url)  # a GET never writes
+    assert not OrderEvent.objects.filter(order=order).exists()
+    c.post(url, {"text": "Probe comment"})
+    return OrderEvent.objects.filter(order=order, kind="comment", text="Probe comment").exists()
+
+
 def probe_api_transition(from_status, to_status):
     def probe(c, w):
         order = w.orders[(from_status, "a")]
@@ -623,6 +636,7 @@ PROBES = {
     ("order", "print invoice"): lambda c, w: probe_print(
         c, w, "invoice", "print_invoices", "Invoice"
     ),
+    ("order", "comment"): probe_order_comment,
     ("API schema", "read"): probe_api_get("/api/v1/schema/?format=json"),
     ("API docs page", "view"): probe_api_docs,
     ("API product", "read"): probe_api_get("/api/v1/products/P-1/"),

@@ -5,7 +5,7 @@ import pytest
 from catalog.models import Product, StockMovement
 from catalog.services import stock_reconcile
 from catalog.tests.factories import make_product
-from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.models import Customer, Order, OrderEvent, OrderItem, OrderStatus
 from orders.services import order_stock_reconcile
 from orders.tests.factories import make_customer, make_order
 
@@ -313,3 +313,18 @@ def test_order_create_queries_do_not_grow_with_lines(api, settings):
         assert len(response.json()["lines"]) == lines
         counts.append(len(queries))
     assert counts[0] == counts[1] == counts[2] <= 25, counts
+
+
+def test_transition_takes_an_optional_reason_for_the_timeline(api, products):
+    mug, _ = products
+    order = make_order([(mug, 2)])
+    url = f"{ORDERS}{order.number}/transitions/"
+    body = {"to": "cancelled", "reason": "Customer ordered twice"}
+    assert api.post(url, body, format="json").status_code == 200
+    event = OrderEvent.objects.get(order=order)
+    assert (event.from_status, event.to_status, event.text) == (
+        "pending",
+        "cancelled",
+        "Customer ordered twice",
+    )
+    assert order.history.latest().history_change_reason == "API: Customer ordered twice"

@@ -1,26 +1,31 @@
-"""Forms of the order admin: the status check and the stock check of the lines."""
+"""Forms of the order admin: the order, the stock check of its lines, the status dialogs
+and the comment box."""
 
 from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
+from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextareaWidget
 
+from catalog.admin.picker import ProductPickerWidget
 from catalog.models import Product
 from catalog.services import InsufficientStock
-from orders.models import HOLDS_STOCK, Order, OrderStatus
+from orders.models import HOLDS_STOCK, Order
 from orders.services import (
+    MAX_COMMENT,
     OrderChanged,
     OrderInvalid,
-    TransitionRefused,
-    allowed_transitions,
     check_discount,
-    check_transition,
     order_held_stock,
 )
 
 
 class OrderForm(forms.ModelForm):
-    user = None  # set by OrderAdmin.get_form: transitions depend on the user's role
+    """The order's own fields. Its status is not one of them: it changes only through the
+    status buttons (``OrderAdmin.actions_detail``), and a new order starts as pending."""
+
+    user = None  # set by OrderAdmin.get_form
     # The version the page was opened at: a form saved after someone else changed the order
     # is refused, here and again under the row lock (orders.services.order_save).
     read_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -29,7 +34,6 @@ class OrderForm(forms.ModelForm):
         model = Order
         fields = [
             "customer",
-            "status",
             "shipping_name",
             "shipping_street",
             "shipping_city",
@@ -45,16 +49,6 @@ class OrderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["read_version"].initial = self.instance.version
-        status = self.fields.get("status")
-        if status is not None and self.instance.pk is not None and self.user is not None:
-            # Offer only what this user may do next; clean_status checks again on POST.
-            allowed = {self.instance.status, *allowed_transitions(self.instance, self.user)}
-            status.choices = [c for c in OrderStatus.choices if c[0] in allowed]
-            labels = ", ".join(label for _, label in status.choices)
-            status.error_messages["invalid_choice"] = (
-                f"{self.instance.number}: from {self.instance.get_status_display()} this "
-                f"order can only be set to: {labels}."
-            )
 
     def _get_validation_exclusions(self) -> set[str]:
         # The customer field already found the customer among the allowed ones; the
@@ -68,19 +62,6 @@ class OrderForm(forms.ModelForm):
             raise forms.ValidationError(str(OrderChanged(self.instance)))
         return cleaned
 
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        if self.instance.pk is None:
-            if status != OrderStatus.PENDING:
-                raise forms.ValidationError("A new order starts as Pending.")
-            return status
-        if status != self.instance.status:
-            try:
-                check_transition(order=self.instance, to_status=status, user=self.user)
-            except TransitionRefused as refused:
-                raise forms.ValidationError(str(refused)) from None
-        return status
-
 
 class ProductChoiceField(forms.ModelChoiceField):
     """A line's product, looked up among the products the formset read for all its lines."""
@@ -92,6 +73,25 @@ class ProductChoiceField(forms.ModelChoiceField):
             self.validate_no_null_characters(value)
             return self.known[str(value)]
         return super().to_python(value)
+
+
+class LineProductWidget(ProductPickerWidget):
+    """The picker of a line, drawing its chosen product from the products the formset read
+    for all its lines (``ProductChoiceField.known``), not with a query per line."""
+
+    def optgroups(self, name, value, attr=None):
+        field = self.choices.field
+        selected = {str(v) for v in value if str(v) not in field.empty_values}
+        known = getattr(field, "known", None)
+        if known is None or not selected <= known.keys():
+            return super().optgroups(name, value, attr)
+        options = [
+            self.create_option(
+                name, known[key].pk, field.label_from_instance(known[key]), selected, i
+            )
+            for i, key in enumerate(sorted(selected))
+        ]
+        return [(None, options, 0)]
 
 
 class OrderItemForm(forms.ModelForm):
@@ -126,11 +126,18 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             self._products = {str(product.pk): product for product in found}
         return self._products
 
+    def _saved_products(self) -> dict[str, Product]:
+        """The products of the saved lines, as the inline's query read them (joined)."""
+        if self._products is None:
+            lines = self.get_queryset() if self.instance.pk is not None else []
+            self._products = {str(line.product_id): line.product for line in lines}
+        return self._products
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         field = form.fields.get("product")
-        if self.is_bound and isinstance(field, ProductChoiceField):
-            field.known = self._posted_products(field)
+        if isinstance(field, ProductChoiceField):
+            field.known = self._posted_products(field) if self.is_bound else self._saved_products()
         return form
 
     def clean(self) -> None:
@@ -202,3 +209,40 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
                 form.add_error("product", f"Also on line {', '.join(others)}.")
         if problems:
             raise forms.ValidationError(problems)
+
+
+class TransitionForm(BaseDialogForm):
+    """A status button's dialog: a confirmation."""
+
+
+class TransitionReasonForm(BaseDialogForm):
+    """Cancel and return: the dialog asks why; the reason goes on the order's timeline."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text="Shown on the order's page and in its timeline.",
+        error_messages={"required": "Say why, for the order's timeline."},
+    )
+
+    def __init__(self, *args, request=None, object_id=None, **kwargs) -> None:
+        # Also the intermediate form of the list's bulk action (no request there).
+        super().__init__(request, object_id, *args, **kwargs)
+        if request is None:
+            del self.fields["_form_submitted"]
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why, for the order's timeline.")
+        return reason
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="Comment",
+        max_length=MAX_COMMENT,
+        widget=UnfoldAdminTextareaWidget(
+            attrs={"rows": 2, "placeholder": "Add a comment for the team…"}
+        ),
+    )

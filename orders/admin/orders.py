@@ -1,14 +1,24 @@
-"""Orders in the admin: list, lines, the ledger panel, history and status transitions."""
+"""Orders in the admin: list, lines with a live summary, the timeline, status transitions."""
+
+import json
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.db.models import QuerySet, Sum
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from import_export.formats.base_formats import CSV
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
@@ -20,26 +30,43 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from catalog.admin.images import thumbnail_html
-from catalog.admin.movements import product_link
-from catalog.admin.picker import ProductPickerWidget
-from catalog.models import StockMovement
 from catalog.services import InsufficientStock
+from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import label
 from foundation.display import money, when
 from orders.admin.documents import DOCUMENT_ACTIONS, DOCUMENT_DETAIL_ACTIONS, OrderDocumentsMixin
 from orders.admin.filters import CustomerOrdersFilter, ShippingCountryFilter
-from orders.admin.forms import OrderForm, OrderItemForm, OrderItemFormSet, ProductChoiceField
+from orders.admin.forms import (
+    CommentForm,
+    LineProductWidget,
+    OrderForm,
+    OrderItemForm,
+    OrderItemFormSet,
+    ProductChoiceField,
+    TransitionForm,
+    TransitionReasonForm,
+)
 from orders.admin.links import customer_link
+from orders.admin.timeline import order_timeline
 from orders.exporting import stream_order_lines_csv
 from orders.history import attach_line_changes, order_line_changes
-from orders.models import Customer, Order, OrderItem, OrderStatus, with_product_thumbnail
+from orders.models import (
+    Customer,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    with_product_thumbnail,
+)
 from orders.resources import OrderImportResource, OrderLineResource
 from orders.search import order_number_query, person_query
 from orders.services import (
     TRANSITIONS,
+    CommentRefused,
     OrderInvalid,
     TransitionRefused,
+    order_comment,
     order_delete,
     order_save,
     order_transition,
@@ -61,6 +88,31 @@ TRANSITION_ACTIONS = {
     OrderStatus.CANCELLED: ("Cancel order", "cancel_order"),
     OrderStatus.RETURNED: ("Mark as returned", "mark_returned"),
 }
+# What each move really does, said in its dialog (see docs/orders.md, "What happens to
+# the stock"). Cancel and return ask for a reason, kept on the order's timeline.
+TRANSITION_EFFECTS = {
+    OrderStatus.PAID: "Records that the customer has paid. No stock moves: the order "
+    "already holds its units.",
+    OrderStatus.SHIPPED: "Records that the parcel has left the warehouse. No stock moves "
+    "(the units were taken when the order was saved); its lines can no longer change.",
+    OrderStatus.DELIVERED: "Records that the customer has received the parcel. No stock moves.",
+    OrderStatus.CANCELLED: "The units of its lines go back to inventory (ledger reason "
+    "Order cancelled). A cancelled order cannot be reopened.",
+    OrderStatus.RETURNED: "The units of its lines are put back into inventory (ledger "
+    "reason Order returned). A returned order is final.",
+}
+NEEDS_REASON = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
+# The dialog's way back, next to the button that goes on: never "Cancel" beside "Cancel order".
+DIALOG_BACK = {OrderStatus.CANCELLED: "Keep order"}
+
+
+class LinesAdminFormSet(helpers.InlineAdminFormSet):
+    """The order's lines: "Add line" under the heading "Lines" (not "Add another Order item")."""
+
+    def inline_formset_data(self) -> str:
+        data = json.loads(super().inline_formset_data())
+        data["options"]["addText"] = "Add line"
+        return json.dumps(data)
 
 
 class OrderItemInline(TabularInline):
@@ -72,14 +124,16 @@ class OrderItemInline(TabularInline):
     autocomplete_fields = ["product"]
     extra = 0
     min_num = 1
+    verbose_name = "line"
     verbose_name_plural = "Lines"
+    show_title = False  # no caption such as "3 x CLEAR-CASE-000010" above each line
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderItem]:
         return with_product_thumbnail(super().get_queryset(request).select_related("product"))
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "product":  # the picker shows picture, price and stock
-            kwargs["widget"] = ProductPickerWidget(db_field, self.admin_site)
+            kwargs["widget"] = LineProductWidget(db_field, self.admin_site)
             kwargs["form_class"] = ProductChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -89,7 +143,11 @@ class OrderItemInline(TabularInline):
 
     @admin.display(description="Line total")
     def display_line_total(self, obj: OrderItem) -> str:
-        return money(obj.line_total) if obj.pk else "—"
+        # The summary script fills it in for new lines and keeps it current while typing.
+        return format_html(
+            '<span data-line-total class="font-medium whitespace-nowrap">{}</span>',
+            money(obj.line_total) if obj.pk else "—",
+        )
 
     # Lines change only while the order is pending or paid.
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
@@ -105,8 +163,21 @@ class OrderItemInline(TabularInline):
 def _bulk_transition(to_status: str):
     text, codename = TRANSITION_ACTIONS[to_status]
 
-    def run(modeladmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        modeladmin.run_transitions(request, queryset, to_status)
+    def run(modeladmin, request: HttpRequest, queryset: QuerySet[Order]):
+        if to_status not in NEEDS_REASON:
+            return modeladmin.run_transitions(request, queryset, to_status)
+
+        def apply(data: dict) -> None:
+            modeladmin.run_transitions(request, queryset, to_status, reason=data["reason"])
+
+        return action_with_form(
+            modeladmin,
+            request,
+            queryset,
+            form_class=TransitionReasonForm,
+            title=f"{text}: {TRANSITION_EFFECTS[to_status]}",
+            apply=apply,
+        )
 
     run.__name__ = f"bulk_{to_status}"
     return admin.action(description=f"{text} (selected orders)", permissions=[codename])(run)
@@ -115,24 +186,22 @@ def _bulk_transition(to_status: str):
 def _detail_transition(to_status: str):
     text, _ = TRANSITION_ACTIONS[to_status]
 
-    def run(modeladmin, request: HttpRequest, form, object_id: str) -> HttpResponse:
+    def run(modeladmin, request: HttpRequest, object_id: str) -> HttpResponse:
         return modeladmin.run_detail_transition(request, object_id, to_status)
 
     run.__name__ = f"detail_{to_status}"
-    return action(
+    wrapped = action(
         description=text,
         url_path=f"transition/{to_status}",
         permissions=[f"to_{to_status}"],
         variant=ActionVariant.DANGER
         if to_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED)
         else ActionVariant.PRIMARY,
-        dialog={
-            "title": f"{text}?",
-            "description": "The order's stock moves accordingly, and the change is recorded "
-            "in its history.",
-            "form_submit_text": text,
-        },
     )(run)
+    # Opened as Unfold's dialog; run_detail_transition draws it (what the move does, the
+    # reason field, "Keep order" rather than "Cancel") and applies it on POST.
+    wrapped.dialog = {"title": f"{text}?", "form_submit_text": text}
+    return wrapped
 
 
 @admin.register(Order)
@@ -161,22 +230,21 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     ]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    readonly_fields = [
-        "number",
-        "external_reference",
-        "total",
-        "item_count",
-        "display_ledger",
-        "updated_at",
-    ]
+    readonly_fields = ["number", "external_reference", "updated_at"]
     ordering = ["-placed_at", "-id"]
     show_full_result_count = False
     history_revert_allowed = False  # a revert could skip the status workflow and stock
     actions = [_bulk_transition(status) for status in TRANSITION_ACTIONS]
+    # The status changes only through these buttons (the page shows it, as a badge).
     actions_detail = [f"detail_{status}" for status in TRANSITION_ACTIONS]
     # Printing (orders/admin/documents.py): packing slips, invoices, pick lists.
     actions += DOCUMENT_ACTIONS
     actions_detail += DOCUMENT_DETAIL_ACTIONS
+    actions_row = ["row_mark_shipped"]
+    # The page: a header (number, status, reason), the customer, the lines with a live
+    # summary, then notes, address and money in tabs; the timeline below the form.
+    change_form_before_template = "admin/orders/order/header.html"
+    change_form_outer_after_template = "admin/orders/order/timeline.html"
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # The order's own changes, then its lines' (added, removed, quantity, price), which
@@ -195,20 +263,8 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
         attach_line_changes(records, order_line_changes(newest.id), until=newer)
 
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "number",
-                    "external_reference",
-                    "customer",
-                    "status",
-                    "placed_at",
-                    "notes",
-                    "read_version",
-                ]
-            },
-        ),
+        (None, {"fields": ["customer", "placed_at", "external_reference", "read_version"]}),
+        ("Money", {"fields": ["shipping_cost", "discount"], "classes": ["tab"]}),
         (
             "Shipping address",
             {
@@ -219,12 +275,80 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
                     "shipping_postal_code",
                     "shipping_country",
                 ],
-                "description": "Left blank, it is copied from the customer on first save.",
+                "classes": ["tab"],
             },
         ),
-        ("Money", {"fields": ["shipping_cost", "discount", "total", "item_count"]}),
-        ("Stock ledger of this order", {"fields": ["display_ledger"]}),
+        ("Notes", {"fields": ["notes"], "classes": ["tab"]}),
     ]
+
+    class Media:
+        js = ["orders/order_page.js"]
+        css = {"all": ["orders/order_page.css"]}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Order | None = None):
+        fieldsets = [(name, {**options}) for name, options in super().get_fieldsets(request, obj)]
+        if obj is None:
+            # Said on the add page only: once saved, the number and address are there.
+            header = fieldsets[0][1]
+            header["fields"] = ["number", *header["fields"]]
+            for name, options in fieldsets:
+                if name == "Shipping address":
+                    options["description"] = (
+                        "Left blank, it is copied from the customer on first save."
+                    )
+        return fieldsets
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if isinstance(inline_formset.opts, OrderItemInline):
+                inline_formset.__class__ = LinesAdminFormSet
+        return inline_formsets
+
+    def get_urls(self):
+        comment = path(
+            "<path:object_id>/comment/",
+            self.admin_site.admin_view(self.comment_view),
+            name="orders_order_comment",
+        )
+        return [comment, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["summary"] = self._summary(context, obj)
+        if obj is not None and obj.pk:
+            context["timeline"] = order_timeline(obj)
+            context["status_label"] = label(obj.get_status_display(), STATUS_LABELS[obj.status])
+            context["status_reason"] = self._status_reason(obj, context["timeline"])
+            context["may_comment"] = request.user.has_perm("orders.comment_order")
+            context["comment_form"] = CommentForm()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _summary(self, context, obj: Order | None) -> dict:
+        """The summary card's first figures (the page's script keeps them current)."""
+        lines = obj.items.all() if obj is not None and obj.pk else []
+        subtotal = sum((line.line_total for line in lines), start=0)
+        shipping = obj.shipping_cost if obj is not None else 0
+        discount = obj.discount if obj is not None else 0
+        return {
+            "subtotal": money(subtotal),
+            "shipping": money(shipping),
+            "discount": money(-discount if discount else 0),
+            "total": money(subtotal + shipping - discount),
+            "zero": money(0),
+            # For the script, when the lines are locked (no inputs to read them from).
+            "raw": {"subtotal": subtotal, "shipping": shipping, "discount": discount},
+        }
+
+    @staticmethod
+    def _status_reason(order: Order, timeline: list) -> OrderEvent | None:
+        """The event that made a cancelled or returned order so (its reason is shown)."""
+        if order.status not in NEEDS_REASON:
+            return None
+        for entry in reversed(timeline):
+            event = entry.event
+            if event is not None and event.kind == OrderEvent.Kind.STATUS:
+                return event if event.to_status == order.status else None
+        return None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return super().get_queryset(request).select_related("customer")
@@ -247,16 +371,16 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
         form.user = request.user
         return form
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is None:
-            fields.append("status")  # new orders start as pending
-        return fields
-
     @display(description="Status", ordering="status")
     def display_status(self, obj: Order) -> str:
-        # Rendered once per status (foundation.admin.cells), not once per row.
-        return label(obj.get_status_display(), STATUS_LABELS.get(obj.status))
+        # Rendered once per status (foundation.admin.cells), not once per row; the marker
+        # lets the list's script offer row actions only where the status allows them.
+        return format_html(
+            '<span data-order-status="{}" data-order-pk="{}">{}</span>',
+            obj.status,
+            obj.pk,
+            label(obj.get_status_display(), STATUS_LABELS.get(obj.status)),
+        )
 
     @admin.display(description="Customer", ordering="customer_id")
     def display_customer(self, obj: Order) -> str:
@@ -269,39 +393,6 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     @admin.display(description="Placed", ordering="placed_at")
     def display_placed_at(self, obj: Order) -> str:
         return when(obj.placed_at)
-
-    @admin.display(description="Ledger rows")
-    def display_ledger(self, obj: Order) -> str:
-        if obj.pk is None:
-            return "—"
-        rows = StockMovement.objects.filter(reference=obj.stock_reference).select_related(
-            "product", "created_by"
-        )
-        if not rows:
-            return "No stock moved by this order."
-        body = format_html_join(
-            "",
-            # format_html escapes its arguments to text first: format numbers beforehand.
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    when(m.created_at),
-                    product_link(m.product),
-                    f"{m.quantity:+d}",
-                    m.balance,
-                    m.get_reason_display(),
-                    m.created_by or "—",
-                )
-                for m in rows
-            ),
-        )
-        return format_html(
-            '<table class="w-full text-sm"><thead><tr><th class="text-left">When</th>'
-            '<th class="text-left">SKU</th><th class="text-left">Qty</th>'
-            '<th class="text-left">Balance</th><th class="text-left">Reason</th>'
-            '<th class="text-left">By</th></tr></thead><tbody>{}</tbody></table>',
-            body,
-        )
 
     # Saving: through the one order-save path, which moves the stock once -------------------
 
@@ -343,11 +434,13 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
 
     # Status transitions ----------------------------------------------------------------------
 
-    def run_transitions(self, request: HttpRequest, queryset: QuerySet[Order], to_status: str):
+    def run_transitions(
+        self, request: HttpRequest, queryset: QuerySet[Order], to_status: str, reason: str = ""
+    ) -> None:
         done, refused = [], []
         for order in queryset.order_by("pk"):
             try:
-                order_transition(order=order, to_status=to_status, user=request.user)
+                order_transition(order=order, to_status=to_status, user=request.user, reason=reason)
                 done.append(order.number)
             except (TransitionRefused, OrderInvalid) as error:  # e.g. deleted meanwhile
                 refused.append(str(error))
@@ -361,17 +454,106 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
                 messages.ERROR,
             )
 
-    def run_detail_transition(self, request: HttpRequest, object_id: str, to_status: str):
+    def run_detail_transition(
+        self, request: HttpRequest, object_id: str, to_status: str, *, back: str = "change"
+    ) -> HttpResponse:
+        """The dialog of a status button (GET, or a POST with errors); a valid POST moves
+        the order and goes back to its page (``back="change"``) or to the list."""
         order = get_object_or_404(Order, pk=object_id)
+        form_class = TransitionReasonForm if to_status in NEEDS_REASON else TransitionForm
+        form = form_class(
+            data=request.POST if request.method == "POST" else None,
+            request=request,
+            object_id=object_id,
+        )
+        allowed = (order.status, to_status) in TRANSITIONS
+        # A POST from a page shown before the order moved on (another person was quicker)
+        # needs no reason: the workflow refuses it below, with a message that says why.
+        if request.method == "POST" and (form.is_valid() or not allowed):
+            try:
+                order = order_transition(
+                    order=order,
+                    to_status=to_status,
+                    user=request.user,
+                    reason=getattr(form, "cleaned_data", {}).get("reason", ""),
+                )
+                self.message_user(request, f"{order.number} is now {order.get_status_display()}.")
+            except (TransitionRefused, OrderInvalid) as error:
+                # E.g. someone else moved the order since the page was shown: say so, plainly.
+                self.message_user(request, str(error), messages.ERROR)
+            if back == "list":
+                url = request.headers.get("Referer") or reverse("admin:orders_order_changelist")
+            else:
+                url = reverse("admin:orders_order_change", args=[order.pk])
+            if request.headers.get("HX-Request"):
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return HttpResponseRedirect(url)
+        text = TRANSITION_ACTIONS[to_status][0]
+        if allowed:
+            description = f"{order.number}: {TRANSITION_EFFECTS[to_status]}"
+            if to_status in NEEDS_REASON:
+                description += " " + self._units_text(order)
+        else:
+            description = (
+                f"{order.number} is {order.get_status_display()}: it cannot be "
+                f"{'marked ' if to_status != OrderStatus.CANCELLED else ''}"
+                f"{OrderStatus(to_status).label.lower()} now."
+            )
+        dialog = {
+            "title": f"{text} {order.number}?" if allowed else f"{text}: not possible",
+            "description": description,
+            "back_text": DIALOG_BACK.get(to_status, "Back"),
+            "form_submit_text": text,
+            "allowed": allowed,
+        }
+        return TemplateResponse(
+            request, "admin/orders/order/transition_dialog.html", {"dialog": dialog, "form": form}
+        )
+
+    @staticmethod
+    def _units_text(order: Order) -> str:
+        figures = order.items.aggregate(units=Sum("quantity"))
+        units = figures["units"] or 0
+        return f"Units going back to stock: {units}."
+
+    @action(
+        description="Mark shipped",
+        url_path="row/mark-shipped",
+        permissions=["mark_shipped"],
+        icon="local_shipping",
+    )
+    def row_mark_shipped(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        # A dialog (GET) and its POST; offered on paid rows only (orders/order_page.js),
+        # and refused for any other status by the workflow itself.
+        return self.run_detail_transition(request, object_id, OrderStatus.SHIPPED, back="list")
+
+    row_mark_shipped.dialog = {"title": "Mark shipped?", "form_submit_text": "Mark as shipped"}
+
+    # Comments ---------------------------------------------------------------------------------
+
+    def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """POST only: append a staff comment to the order's timeline."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not str(object_id).isdigit():
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=object_id)
+        if not self.has_view_permission(request, order):
+            raise PermissionDenied
+        if not request.user.has_perm("orders.comment_order"):
+            raise PermissionDenied
+        form = CommentForm(request.POST)
+        url = reverse("admin:orders_order_change", args=[order.pk]) + "#timeline"
+        if not form.is_valid():
+            errors = " ".join(e for errs in form.errors.values() for e in errs)
+            self.message_user(request, f"No comment was added: {errors}", messages.ERROR)
+            return HttpResponseRedirect(url)
         try:
-            order = order_transition(order=order, to_status=to_status, user=request.user)
-            self.message_user(request, f"{order.number} is now {order.get_status_display()}.")
-        except (TransitionRefused, OrderInvalid) as error:
-            # E.g. someone else moved the order since the page was shown: say so, plainly.
-            self.message_user(request, str(error), messages.ERROR)
-        url = reverse("admin:orders_order_change", args=[order.pk])
-        if request.headers.get("HX-Request"):
-            return HttpResponse(status=204, headers={"HX-Redirect": url})
+            order_comment(order=order, user=request.user, text=form.cleaned_data["text"])
+        except CommentRefused as refused:
+            self.message_user(request, f"No comment was added: {refused}", messages.ERROR)
+            return HttpResponseRedirect(url)
+        self.message_user(request, f"Comment added to {order.number}.")
         return HttpResponseRedirect(url)
 
     def may_transition(self, request: HttpRequest, object_id, to_status: str) -> bool:
@@ -389,8 +571,13 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
             return False
         if request.method == "POST":
             return True
-        status = Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
-        return (status, to_status) in TRANSITIONS
+        # Asked once per button: read the status once per request.
+        cache = request.__dict__.setdefault("_order_status", {})
+        if object_id not in cache:
+            cache[object_id] = (
+                Order.objects.filter(pk=object_id).values_list("status", flat=True).first()
+            )
+        return (cache[object_id], to_status) in TRANSITIONS
 
     def has_mark_paid_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("orders.mark_paid")
