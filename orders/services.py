@@ -276,7 +276,7 @@ def order_save(
         if add or change:
             held = {line.product_id for line in lines.values()}
             stock_lock(held | {line.product_id for line in [*add, *change]})
-        _apply_line_changes(order, lines, change=change, remove=remove)
+        removed = _apply_line_changes(order, lines, change=change, remove=remove)
         for line in [*add, *change]:
             if line.unit_price is None:  # the price at the time of ordering
                 line.unit_price = line.product.price
@@ -288,7 +288,7 @@ def order_save(
         order._history_user = user  # simple-history's way to name who wrote the row
         order._change_reason = reason
         order.save()
-        _write_lines(order, user=user, add=add, change=change, remove=remove, reason=reason)
+        _write_lines(order, user=user, add=add, change=change, remove=removed, reason=reason)
         if status_change is not None:
             _status_event(order, *status_change, user=user, reason="")
         order_saved.send(sender=Order, order=order, user=user, created=created, lines=final)
@@ -296,8 +296,12 @@ def order_save(
     return order
 
 
-def _apply_line_changes(order, lines: dict[int, OrderItem], *, change, remove) -> None:
-    """Apply ``change`` and ``remove`` to the order's current ``lines`` (by pk)."""
+def _apply_line_changes(order, lines: dict[int, OrderItem], *, change, remove) -> list[OrderItem]:
+    """Apply ``change`` and ``remove`` to the order's current ``lines`` (by pk).
+
+    Returns the removed lines as stored: a form may have edited a line it also deletes
+    (a price cleared, then Delete ticked), and the history records what was there.
+    """
     for line in change:
         if line.pk not in lines:
             raise OrderInvalid(
@@ -305,8 +309,7 @@ def _apply_line_changes(order, lines: dict[int, OrderItem], *, change, remove) -
                 "meanwhile. Nothing was saved; reload the order."
             )
         lines[line.pk] = line
-    for line in remove:
-        lines.pop(line.pk, None)
+    return [lines.pop(line.pk) for line in remove if line.pk in lines]
 
 
 def _write_lines(order: Order, *, user, add, change, remove, reason: str = "") -> None:

@@ -134,6 +134,28 @@ def test_order_change_deleted_line_gives_its_stock_back(admin_client_super, prod
     assert ledger_in_balance()
 
 
+def test_order_change_line_edited_and_deleted_at_once_records_it_as_stored(
+    admin_client_super, products
+):
+    """A price cleared on a line that is also deleted: the line goes, its history keeps
+    the stored price (it was a 500: the history row got no price)."""
+    mug, tee = products
+    order = make_order([(mug, 2), (tee, 2)])
+    lines = lines_of(order)
+    stored_price = OrderItem.objects.get(pk=lines[1]["id"]).unit_price
+    lines[1]["unit_price"] = ""
+    lines[1]["quantity"] = 7
+    lines[1]["delete"] = True
+    response = admin_client_super.post(
+        change_url(order), order_payload(order.customer, lines, order=order)
+    )
+    assert response.status_code == 302
+    assert not OrderItem.objects.filter(pk=lines[1]["id"]).exists()
+    gone = OrderItem.history.filter(id=lines[1]["id"], history_type="-").get()
+    assert (gone.unit_price, gone.quantity) == (stored_price, 2)
+    assert (stock(mug), stock(tee)) == (8, 5) and ledger_in_balance()
+
+
 def test_order_add_not_enough_stock_shows_error_and_keeps_nothing(admin_client_super, products):
     mug, tee = products
     customer = make_customer()
