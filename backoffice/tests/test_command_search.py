@@ -8,7 +8,8 @@ from backoffice.search import PER_KIND, search_callback
 from catalog.tests.factories import make_product
 from orders.tests.factories import make_customer, make_order
 
-pytestmark = pytest.mark.django_db
+# Committed data: MariaDB's FULLTEXT index (product names) sees rows only once committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
