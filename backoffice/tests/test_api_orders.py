@@ -331,9 +331,7 @@ def test_transition_takes_an_optional_reason_for_the_timeline(api, products):
 
 
 @pytest.mark.parametrize("if_match", ['"\u00b2"', "\u00b2", 'W/"\u00b9\u00b2"'])
-def test_an_if_match_of_digits_that_are_not_ascii_is_a_failed_precondition(
-    api, products, if_match
-):
+def test_an_if_match_of_digits_that_are_not_ascii_is_a_failed_precondition(api, products, if_match):
     # "²" is a digit to str.isdigit() but not to int(); Latin-1 carries it in a header.
     mug, _ = products
     order = make_order([(mug, 3)])
