@@ -190,6 +190,73 @@ def test_history_page_with_a_version_that_is_not_a_number_is_404(world, version)
     assert client_of(world).get(url).status_code == 404
 
 
+# "²" passes str.isdigit() but int("²") fails: it is no id.
+NOT_ASCII_DIGITS = ["%C2%B2"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/orders/order/{key}/change/",
+        "/admin/orders/order/{key}/transition/paid/",
+        "/admin/orders/order/{key}/row/mark-shipped/",
+        "/admin/orders/order/?customer={key}",
+        "/admin/orders/order/{pk}/history/{key}/",
+        "/admin/catalog/product/{product}/history/{key}/",
+    ],
+)
+def test_ids_of_digits_that_are_not_ascii_are_no_ids(world, path, key):
+    url = path.format(key=key, pk=Order.objects.first().pk, product=Product.objects.first().pk)
+    with unchanged():
+        response = client_of(world).get(url)
+    assert response.status_code < 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/admin/orders/order/{key}/comment/", {"text": "hello"}),
+        ("/admin/orders/order/{key}/transition/paid/", {"_form_submitted": "1"}),
+        ("/admin/orders/order/{key}/row/mark-shipped/", {"_form_submitted": "1"}),
+    ],
+)
+def test_posts_to_ids_of_digits_that_are_not_ascii_write_nothing(world, path, data, key):
+    with unchanged():
+        response = client_of(world).post(path.format(key=key), data)
+    assert response.status_code in (400, 403, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("product", ["\u00b2", "abc", "-1", "99999999999999999999999"])
+def test_an_order_line_naming_its_product_by_no_id_is_a_form_error(world, product):
+    order = Order.objects.filter(status="pending").first()
+    line = order.items.get()
+    data = {
+        "customer": order.customer_id,
+        "placed_at_0": "2026-01-01",
+        "placed_at_1": "10:00",
+        "read_version": order.version,
+        "shipping_cost": "0",
+        "discount": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "1",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-id": line.pk,
+        "items-0-order": order.pk,
+        "items-0-product": product,
+        "items-0-quantity": "1",
+        "items-0-unit_price": "1.00",
+    }
+    with unchanged():
+        response = client_of(world).post(f"/admin/orders/order/{order.pk}/change/", data)
+    assert response.status_code == 200  # the form again, with its error
+
+
 @pytest.mark.django_db
 def test_product_search_of_2000_words_runs_as_few_queries_as_ten(world):
     client = client_of(world)

@@ -4,8 +4,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from catalog.models import StockMovement
+from catalog.services import stock_adjust
 from catalog.tests.factories import make_product
 from orders.tests.factories import make_customer, make_order
 
@@ -66,6 +68,23 @@ def test_a_role_without_orders_sees_the_reference_as_text(sale, make_staff, clie
     assert order.stock_reference in page
     assert order_link(order) not in page
     assert client.get(reverse("orders_order_by_number", args=[order.number])).status_code == 403
+
+
+@pytest.mark.parametrize("reference", ["order:A/B", "order:/", "order:ORD-1/../x"])
+def test_a_typed_reference_that_names_no_order_number_is_text(
+    sale, superuser, client_for, reference
+):
+    # The API's stock adjustment takes any reference a catalog manager types.
+    mug, _, _ = sale
+    stock_adjust(product=mug, quantity=1, reason="adjustment", reference=reference, user=superuser)
+    client = client_for(superuser)
+    for url in (
+        reverse("admin:catalog_stockmovement_changelist"),
+        reverse("admin:catalog_product_change", args=[mug.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert escape(reference) in response.content.decode()
 
 
 def test_the_product_page_ledger_links_its_orders(sale, superuser, client_for):

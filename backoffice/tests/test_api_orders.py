@@ -328,3 +328,16 @@ def test_transition_takes_an_optional_reason_for_the_timeline(api, products):
         "Customer ordered twice",
     )
     assert order.history.latest().history_change_reason == "API: Customer ordered twice"
+
+
+@pytest.mark.parametrize("if_match", ['"\u00b2"', "\u00b2", 'W/"\u00b9\u00b2"'])
+def test_an_if_match_of_digits_that_are_not_ascii_is_a_failed_precondition(api, products, if_match):
+    # "²" is a digit to str.isdigit() but not to int(); Latin-1 carries it in a header.
+    mug, _ = products
+    order = make_order([(mug, 3)])
+    before = world()
+    response = api.post(
+        f"{ORDERS}{order.number}/transitions/", {"to": "paid"}, HTTP_IF_MATCH=if_match
+    )
+    assert response.status_code == 412
+    assert world() == before

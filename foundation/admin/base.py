@@ -140,7 +140,7 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
     ) -> HttpResponse:
-        if not str(version_id).isdigit():
+        if not (str(version_id).isascii() and str(version_id).isdigit()):
             raise Http404  # a version is a number; anything else is no version at all
         # simple-history lets anybody with the view permission POST a revert.
         if request.method == "POST":

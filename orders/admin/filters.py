@@ -67,7 +67,7 @@ class CustomerOrdersFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
         value = self.value()
-        if not (value and value.isdigit()):
+        if not (value and value.isascii() and value.isdigit()):
             return []
         customer = Customer.objects.filter(pk=value).first()
         return [(value, customer.full_name or customer.email)] if customer else []
@@ -76,6 +76,6 @@ class CustomerOrdersFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             return queryset.none()
         return queryset.filter(customer_id=int(value))

@@ -83,8 +83,11 @@ class LineProductWidget(ProductPickerWidget):
         field = self.choices.field
         selected = {str(v) for v in value if str(v) not in field.empty_values}
         known = getattr(field, "known", None)
-        if known is None or not selected <= known.keys():
+        if known is None:
             return super().optgroups(name, value, attr)
+        # A posted key that names no product ("abc", "²") is the field's error; looking it
+        # up again here, as Django's autocomplete does, would fail with a 500.
+        selected &= known.keys()
         options = [
             self.create_option(
                 name, known[key].pk, field.label_from_instance(known[key]), selected, i
@@ -120,7 +123,9 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             keys = set()
             for i in range(min(self.total_form_count(), self.absolute_max)):
                 value = self.data.get(self.add_prefix(i) + "-product")
-                if isinstance(value, str) and value.isdigit() and len(value) < 19:
+                # ASCII digits only: "²" passes isdigit() but not int().
+                is_id = isinstance(value, str) and value.isascii() and value.isdigit()
+                if is_id and len(value) < 19:
                     keys.add(int(value))
             found = field.queryset.filter(pk__in=keys) if keys else []
             self._products = {str(product.pk): product for product in found}

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
@@ -104,6 +105,12 @@ TRANSITION_EFFECTS = {
 NEEDS_REASON = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
 # The dialog's way back, next to the button that goes on: never "Cancel" beside "Cancel order".
 DIALOG_BACK = {OrderStatus.CANCELLED: "Keep order"}
+
+
+def _is_id(object_id) -> bool:
+    # str.isdigit() also takes "²", which int() refuses: an id is ASCII digits only.
+    text = str(object_id)
+    return text.isascii() and text.isdigit()
 
 
 class LinesAdminFormSet(helpers.InlineAdminFormSet):
@@ -459,6 +466,8 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     ) -> HttpResponse:
         """The dialog of a status button (GET, or a POST with errors); a valid POST moves
         the order and goes back to its page (``back="change"``) or to the list."""
+        if not _is_id(object_id):
+            raise Http404
         order = get_object_or_404(Order, pk=object_id)
         form_class = TransitionReasonForm if to_status in NEEDS_REASON else TransitionForm
         form = form_class(
@@ -535,7 +544,7 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
         """POST only: append a staff comment to the order's timeline."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not str(object_id).isdigit():
+        if not _is_id(object_id):
             raise PermissionDenied
         order = get_object_or_404(Order, pk=object_id)
         if not self.has_view_permission(request, order):
@@ -567,7 +576,7 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
             return False
         if object_id is None:
             return True
-        if not str(object_id).isdigit():
+        if not _is_id(object_id):
             return False
         if request.method == "POST":
             return True

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import make_product
+from orders.admin import timeline
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.services import order_comment
+from orders.services import order_comment, order_transition
 from orders.tests.factories import make_order, move_order
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +199,25 @@ def test_row_mark_shipped_refused_without_the_permission(client_for, make_staff,
 
 
 # Queries -----------------------------------------------------------------------------------
+
+
+def test_order_page_timeline_shows_the_newest_entries_of_a_long_one(
+    admin_client_super, superuser, monkeypatch
+):
+    # Comments are append-only and unlimited: thousands made the page megabytes and seconds.
+    monkeypatch.setattr(timeline, "TIMELINE_LIMIT", 3)
+    order = make_order([(make_product("LONG-1", stock=50, price="3.00"), 1)])
+    order_transition(
+        order=order, to_status=OrderStatus.CANCELLED, user=superuser, reason="Customer asked"
+    )
+    for n in range(6):
+        order_comment(order=order, user=superuser, text=f"Note number {n}")
+    page = admin_client_super.get(change_url(order)).content.decode()
+    assert [f"Note number {n}" in page for n in range(6)] == [False] * 3 + [True] * 3
+    assert "Earlier comments and stock moves are not shown." in page
+    # The status changes are all kept: the header still says why it was cancelled.
+    assert 'id="order-status-reason"' in page and "Reason: Customer asked" in page
+    assert page.count("timeline-stock") <= 3
 
 
 def test_order_page_queries_do_not_grow_with_lines_or_timeline(admin_client_super, superuser):
