@@ -1,6 +1,7 @@
 """Orders in the admin: list, lines with a live summary, the timeline, status transitions."""
 
 import json
+from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -20,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from import_export.formats.base_formats import CSV
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
@@ -491,7 +493,18 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
                 # E.g. someone else moved the order since the page was shown: say so, plainly.
                 self.message_user(request, str(error), messages.ERROR)
             if back == "list":
-                url = request.headers.get("Referer") or reverse("admin:orders_order_changelist")
+                # Back to the list as it was (its filters and page), but only to this site.
+                url = reverse("admin:orders_order_changelist")
+                referer = request.headers.get("Referer", "")
+                if (
+                    url_has_allowed_host_and_scheme(
+                        referer,
+                        allowed_hosts={request.get_host()},
+                        require_https=request.is_secure(),
+                    )
+                    and urlsplit(referer).path == url
+                ):
+                    url = referer
             else:
                 url = reverse("admin:orders_order_change", args=[order.pk])
             if request.headers.get("HX-Request"):

@@ -179,6 +179,29 @@ def test_row_mark_shipped_ships_a_paid_order_on_post_only(client_for, make_staff
     assert status(order) == OrderStatus.SHIPPED
 
 
+@pytest.mark.parametrize(
+    ("referer", "back_to"),
+    [
+        (f"http://testserver{CHANGELIST}?status__exact=paid&p=2", "?status__exact=paid&p=2"),
+        ("https://evil.example/admin/orders/order/", None),  # never off this site
+        ("http://testserver/admin/catalog/product/", None),  # only back to the order list
+        ("", None),
+    ],
+)
+def test_row_mark_shipped_goes_back_to_the_list_as_it_was(
+    admin_client_super, superuser, referer, back_to
+):
+    mug = make_product("MUG-B", stock=5, price="4.00")
+    order = move_order(make_order([(mug, 1)]), OrderStatus.PAID, user=superuser)
+    response = admin_client_super.post(
+        row_ship_url(order), {"_form_submitted": "on"}, HTTP_REFERER=referer
+    )
+    assert response.status_code == 302
+    expected = f"http://testserver{CHANGELIST}{back_to}" if back_to else CHANGELIST
+    assert response["Location"] == expected
+    assert status(order) == OrderStatus.SHIPPED
+
+
 def test_row_mark_shipped_refused_for_a_pending_order(admin_client_super, products):
     mug, _ = products
     order = make_order([(mug, 1)])
