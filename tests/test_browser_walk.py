@@ -1,0 +1,63 @@
+"""What a walk through the back-office in a real browser, as each role, at 1440 and 390 px,
+still found: each test asserts what a person sees on the page where it stumbled."""
+
+import pytest
+
+from catalog.tests.factories import make_product
+from orders.tests.factories import make_customer, make_order
+from tests.browser_support import BROWSER, DESKTOP, PHONE, Session, browser
+
+pytestmark = BROWSER
+__all__ = ["browser"]  # the fixture, imported for pytest to find
+
+VIEWPORTS = [pytest.param(DESKTOP, id="1440"), pytest.param(PHONE, id="390")]
+
+
+@pytest.fixture
+def shop(make_staff):
+    make_staff(superuser=True, username="boss")
+    make_staff("Fulfilment", username="packer")
+    make_staff("Customer support", username="support")
+    make_staff("Catalog managers", username="cat")
+    make_staff("Read-only", username="reader")
+    # SKUs as long as the demo store's: they are what pushed an invoice sideways.
+    mug = make_product("ENAMEL-MUG-000003", name="Enamel mug, Black", stock=50, price="38.90")
+    case = make_product("CLEAR-CASE-000010", name="Clear case, Forest", stock=50, price="11.50")
+    ada = make_customer("ada@shop.test", first_name="Ada", last_name="Lovelace")
+    order = make_order([(mug, 1), (case, 2)], customer=ada)
+    return {"mug": mug, "case": case, "ada": ada, "order": order}
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("username", ["packer", "reader"])
+def test_invoice_and_packing_slip_fit_a_phone_without_console_errors(
+    browser, live_server, shop, staff_password, viewport, username
+):
+    order = shop["order"]
+    s = Session(
+        browser,
+        live_server,
+        username,
+        staff_password,
+        f"walk-documents-{username}-{viewport['width']}",
+        viewport=viewport,
+    )
+    for kind in ("invoice", "packing-slip"):
+        s.go(f"/admin/orders/order/{order.pk}/{kind}/")
+        s.shot(kind)
+        # The whole line is on screen: SKU, quantity and (on the invoice) its total.
+        assert no_sideways_scroll(s.page), kind
+        row = s.page.locator("table.lines tbody tr").first
+        assert "ENAMEL" in row.inner_text()
+        box = row.locator("td").last.bounding_box()
+        assert box["x"] + box["width"] <= s.page.viewport_size["width"], kind
+    s.go(f"/admin/orders/order/print/invoices/?ids={order.pk}")
+    assert no_sideways_scroll(s.page)
+    assert "€23.00" in s.text()  # 2 x CLEAR-CASE at €11.50: the line total is visible
+    s.close()  # no console error: the documents have an icon, no /favicon.ico 404
