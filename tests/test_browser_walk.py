@@ -61,3 +61,29 @@ def test_invoice_and_packing_slip_fit_a_phone_without_console_errors(
     assert no_sideways_scroll(s.page)
     assert "€23.00" in s.text()  # 2 x CLEAR-CASE at €11.50: the line total is visible
     s.close()  # no console error: the documents have an icon, no /favicon.ico 404
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("username", ["boss", "cat"])
+def test_ledger_references_read_as_words_on_the_dashboard_and_the_ledger(
+    browser, live_server, shop, staff_password, viewport, username
+):
+    number = shop["order"].number
+    s = Session(
+        browser,
+        live_server,
+        username,
+        staff_password,
+        f"walk-references-{username}-{viewport['width']}",
+        viewport=viewport,
+    )
+    for path in ("/admin/", "/admin/catalog/stockmovement/"):
+        s.go(path)
+        s.shot("references")
+        text = s.text()
+        assert f"order {number}" in text, path
+        assert f"order:{number}" not in text, path  # the ledger's raw key is not for people
+        links = s.page.locator("a", has_text=f"order {number}")
+        # A link for whoever may open orders; plain words for a catalog manager.
+        assert (links.count() > 0) == (username == "boss"), path
+    s.close()
