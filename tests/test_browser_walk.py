@@ -87,3 +87,35 @@ def test_ledger_references_read_as_words_on_the_dashboard_and_the_ledger(
         # A link for whoever may open orders; plain words for a catalog manager.
         assert (links.count() > 0) == (username == "boss"), path
     s.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("username", ["boss", "support", "reader"])
+def test_history_names_who_changed_without_none_or_dead_links(
+    browser, live_server, shop, staff_password, viewport, username
+):
+    from backoffice.models import User
+
+    by_nobody = shop["order"]  # made by no one, as the demo data is
+    by_support = make_order([(shop["mug"], 1)], user=User.objects.get(username="support"))
+    s = Session(
+        browser,
+        live_server,
+        username,
+        staff_password,
+        f"walk-history-{username}-{viewport['width']}",
+        viewport=viewport,
+    )
+    s.go(f"/admin/orders/order/{by_nobody.pk}/history/")
+    s.shot("history-by-nobody")
+    cell = s.page.locator("#change-history tbody tr td").nth(1)
+    assert cell.inner_text().strip() == "-"
+    assert "None" not in s.page.locator("#change-history").inner_text()
+
+    s.go(f"/admin/orders/order/{by_support.pk}/history/")
+    s.shot("history-by-support")
+    cell = s.page.locator("#change-history tbody tr td").nth(1)
+    assert cell.inner_text().strip() == "support"
+    # Only who may open staff users gets a link to one; for the others it would be a 403.
+    assert (cell.locator("a").count() == 1) == (username == "boss")
+    s.close()
