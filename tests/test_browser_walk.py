@@ -119,3 +119,33 @@ def test_history_names_who_changed_without_none_or_dead_links(
     # Only who may open staff users gets a link to one; for the others it would be a 403.
     assert (cell.locator("a").count() == 1) == (username == "boss")
     s.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("username", ["support", "packer", "reader"])
+def test_customer_page_lists_orders_once_each_linked_to_the_order(
+    browser, live_server, shop, staff_password, viewport, username
+):
+    order = shop["order"]
+    s = Session(
+        browser,
+        live_server,
+        username,
+        staff_password,
+        f"walk-customer-{username}-{viewport['width']}",
+        viewport=viewport,
+    )
+    s.go(f"/admin/orders/customer/{shop['ada'].pk}/change/")
+    s.shot("customer")
+    orders = s.page.locator("#orders-group")
+    # The number appears once per row (no caption repeating it), and it opens the order.
+    assert orders.inner_text().count(order.number) == 1
+    link = orders.get_by_role("link", name=order.number)
+    assert link.is_visible()
+    assert no_sideways_scroll(s.page)
+    link.click()
+    s.page.wait_for_url(f"**/admin/orders/order/{order.pk}/change/")
+    s.page.wait_for_load_state("networkidle")
+    s.shot("order-from-customer")
+    assert order.number in s.page.locator("h1, #content-main").first.inner_text()
+    s.close()
