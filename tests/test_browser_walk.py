@@ -149,3 +149,42 @@ def test_customer_page_lists_orders_once_each_linked_to_the_order(
     s.shot("order-from-customer")
     assert order.number in s.page.locator("h1, #content-main").first.inner_text()
     s.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_order_lines_start_with_the_product_not_a_stray_dash(
+    browser, live_server, shop, staff_password, viewport
+):
+    s = Session(
+        browser,
+        live_server,
+        "support",
+        staff_password,
+        f"walk-order-lines-{viewport['width']}",
+        viewport=viewport,
+    )
+    s.go(f"/admin/orders/order/{shop['order'].pk}/change/")
+    s.shot("order-lines")
+    rows = s.page.locator("#items-group tbody.form-group:not(.empty-form)")
+    assert rows.count() == 2
+    for i in range(2):  # a product without a picture leaves its picture cell empty
+        cell = rows.nth(i).locator("td.field-display_thumbnail")
+        assert cell.inner_text().strip() == ""
+    s.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_adjust_stock_of_one_product_does_not_speak_of_a_selection(
+    browser, live_server, shop, staff_password, viewport
+):
+    s = Session(
+        browser, live_server, "cat", staff_password, f"walk-adjust-{viewport['width']}", viewport
+    )
+    s.go(f"/admin/catalog/product/{shop['mug'].pk}/adjust-stock/")
+    s.shot("adjust")
+    text = s.text()
+    shop["mug"].refresh_from_db()
+    assert f"In stock now: {shop['mug'].stock}." in text
+    assert "selected" not in text
+    assert "Units to add (e.g. 5) or to remove (e.g. -2)." in text
+    s.close()
