@@ -29,6 +29,7 @@ from catalog.models import (
     with_main_thumbnail,
 )
 from foundation.display import currency, money, when
+from foundation.links import reference_text
 from orders.models import HOLDS_STOCK, ORDER_NUMBER_PREFIX, Order, OrderStatus
 from orders.rollups import month_of, rollups_by_day, rollups_top_products, store_day
 
@@ -253,7 +254,9 @@ def _reference_links(movements: list[StockMovement]) -> dict[str, str]:
         return {}
     orders = Order.objects.filter(number__in=numbers).values_list("number", "pk")
     return {
-        f"order:{number}": _link(reverse("admin:orders_order_change", args=[pk]), f"order:{number}")
+        f"order:{number}": _link(
+            reverse("admin:orders_order_change", args=[pk]), reference_text(f"order:{number}")
+        )
         for number, pk in orders
     }
 
@@ -365,7 +368,7 @@ def dashboard_blocks(user) -> dict:
                     f"{m.quantity:+d}",
                     m.balance,
                     m.get_reason_display(),
-                    references.get(m.reference, m.reference or "—"),
+                    references.get(m.reference, reference_text(m.reference) or "—"),
                 ]
                 for m in movements
             ],

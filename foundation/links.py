@@ -51,8 +51,8 @@ def reference_link(reference: str, user=None) -> SafeString | str:
     if not reference:
         return "—"
     url = reference_url(reference, user)
-    if url is None:
-        return reference
+    if url is None:  # not for this user: the same words, without the link
+        return reference_text(reference)
     return record_link(url, reference_text(reference))
 
 

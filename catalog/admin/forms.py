@@ -62,7 +62,10 @@ class StockAdjustForm(forms.Form):
         min_value=-MAX_STOCK,
         max_value=MAX_STOCK,
         widget=UnfoldAdminIntegerFieldWidget,
-        help_text="Units to add (positive) or remove (negative) for each selected product.",
+        help_text=(
+            "Units to add (e.g. 5) or to remove (e.g. -2). "
+            "With several products, each moves by this much."
+        ),
     )
     reason = forms.ChoiceField(choices=MANUAL_REASONS, widget=UnfoldAdminSelectWidget)
     note = forms.CharField(max_length=255, required=False, widget=UnfoldAdminTextInputWidget)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from unfold.admin import TabularInline
 
 from foundation.admin.base import BackofficeAdmin, ReadOnlyInlineMixin
@@ -20,12 +21,17 @@ class CustomerOrderInline(ReadOnlyInlineMixin, TabularInline):
     """The customer's orders, read-only, newest first."""
 
     model = Order
-    fields = ["number", "status", "item_count", "display_total", "display_placed_at"]
+    fields = ["display_number", "status", "item_count", "display_total", "display_placed_at"]
     readonly_fields = fields
     ordering = ["-placed_at", "-id"]
-    show_change_link = True
+    # The number itself links to the order: no caption repeating it above each row.
+    show_title = False
     per_page = 10
     verbose_name_plural = "Orders"
+
+    @admin.display(description="Number")
+    def display_number(self, obj: Order) -> str:
+        return record_link(reverse("admin:orders_order_change", args=[obj.pk]), obj.number)
 
     @admin.display(description="Total")
     def display_total(self, obj: Order) -> str:

@@ -148,7 +148,10 @@ class OrderItemInline(TabularInline):
 
     @admin.display(description="")
     def display_thumbnail(self, obj: OrderItem) -> str:
-        return thumbnail_html(getattr(obj, "product_thumbnail", None), obj.product.name, 40)
+        name = getattr(obj, "product_thumbnail", None)
+        if not name:  # Unfold writes "-" in an empty cell: a stray dash before the line
+            return format_html('<span aria-hidden="true"></span>')
+        return thumbnail_html(name, obj.product.name, 40)
 
     @admin.display(description="Line total")
     def display_line_total(self, obj: OrderItem) -> str:
