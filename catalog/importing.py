@@ -10,6 +10,7 @@ and a sample of rows for the admin's preview.
 from __future__ import annotations
 
 import gc
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +24,12 @@ from catalog.models import Product, StockMovement, sku_key
 from catalog.services import stock_record_opening, stock_set_bulk
 from foundation.bulk import bulk_insert, bulk_update_columns
 from foundation.history import CREATED, history_snapshot
-from foundation.resources import PREVIEW_ROWS, preview_cells, preview_text
+from foundation.resources import (
+    PREVIEW_ROWS,
+    check_preview_state,
+    preview_cells,
+    preview_text,
+)
 
 LOOKUP_CHUNK = 5000
 # Model columns a product row can set (stock goes through the ledger instead).
@@ -65,20 +71,26 @@ class ImportPlan:
     new_levels: dict[str, int] = field(default_factory=dict)
 
 
-def import_products(resource, dataset, result: Result, *, user=None) -> Result:
-    """Check every row, then (if all are good) write them in bulk. Nothing is written on error."""
+def import_products(
+    resource, dataset, result: Result, *, user=None, preview_state: str | None = None
+) -> Result:
+    """Check every row, then (if all are good) write them in bulk. Nothing is written on error.
+
+    ``preview_state`` is the ``result.preview_state`` of the preview this import confirms:
+    if the products the file names changed since (or one was created), nothing is written.
+    """
     # A row makes a few short-lived dicts and no reference cycles; the cyclic collector
     # would otherwise run thousands of times over a large file (about 20% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import_products(resource, dataset, result, user=user)
+        return _import_products(resource, dataset, result, user=user, expected=preview_state)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
+def _import_products(resource, dataset, result: Result, *, user=None, expected=None) -> Result:
     headers = list(dataset.headers or [])
     fields = {f.column_name: f for f in resource.get_import_fields()}
     present = [c for c in headers if c in fields and not fields[c].readonly]
@@ -88,6 +100,10 @@ def _import_products(resource, dataset, result: Result, *, user=None) -> Result:
     # Read without locks: most rows of a re-import change nothing. The rows that will be
     # written are locked and read again in _write_changes.
     existing = _load_existing([sku_key(row["sku"]) for _, row in cleaned])
+    result.preview_state = _state(existing, present)
+    check_preview_state(result, expected, resource.get_error_result_class())
+    if result.has_errors():
+        return result
     plan = _plan(cleaned, existing, present, result, _shown_by(resource))
     if result.has_validation_errors():
         return result
@@ -185,6 +201,17 @@ def _load_existing_pg(keys: list, *, by_pk: bool, lock: bool) -> dict[str, dict]
                 values = dict(zip(names, row, strict=True))
                 existing[sku_key(values["sku"])] = values
     return existing
+
+
+def _state(existing: dict[str, dict], present: list[str]) -> str:
+    """A digest of what the file's existing products hold now in the columns it sets (and
+    their stock): a preview and its confirm agree on it unless one of them changed."""
+    columns = ["pk", "stock", *(c for c in present if c != "stock")]
+    digest = hashlib.blake2b(digest_size=16)
+    for key in sorted(existing):
+        values = existing[key]
+        digest.update(repr((key, *(values[c] for c in columns))).encode())
+    return digest.hexdigest()
 
 
 def _shown_by(resource):

@@ -216,7 +216,13 @@ class ProductResource(ProductRowResource):
             return result
         try:
             with transaction.atomic():
-                return import_products(self, dataset, result, user=kwargs.get("user"))
+                return import_products(
+                    self,
+                    dataset,
+                    result,
+                    user=kwargs.get("user"),
+                    preview_state=kwargs.get("preview_state"),
+                )
         except ImportConflict as error:
             result.append_base_error(self.get_error_result_class()(error))
             return result

@@ -66,10 +66,17 @@ class PreviewStorage(BaseStorage):
             PreviewStorage(name=old).remove()
         cache.set(key, names[-limit:], settings.IMPORT_PREVIEW_SECONDS)
 
+    def remember(self, **values) -> None:
+        """Keep ``values`` with the file (e.g. the state of the rows the preview read)."""
+        manifest = cache.get(self._manifest_key()) if self.name else None
+        if manifest is not None:
+            cache.set(self._manifest_key(), {**manifest, **values}, settings.IMPORT_PREVIEW_SECONDS)
+
     def read(self) -> bytes:
         manifest = cache.get(self._manifest_key()) if self.name else None
         if manifest is None:
             raise PreviewExpired
+        self.manifest = manifest
         self._count = manifest["chunks"]
         keys = self._chunk_keys(self._count)
         found = cache.get_many(keys)

@@ -4,6 +4,7 @@ all-or-nothing imports with column checks, and error reports that name row and c
 Row numbers count data rows: row 1 is the first row under the header line.
 """
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -288,6 +289,7 @@ class PreviewDiff(resources.Diff):
         self.left = self._values(resource, instance)
         self.right = []
         self.new = new
+        resource.preview_state.update(repr((new, self.left)).encode())
 
     def compare_with(self, resource, instance) -> None:
         self.right = self._values(resource, instance)
@@ -347,6 +349,19 @@ class StrictModelResource(resources.ModelResource):
     required_columns: tuple[str, ...] = ()
     # Preview labels of columns that are no model field, or whose field's name reads badly.
     column_labels: dict[str, str] = {}
+
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
+        expected = kwargs.pop("preview_state", None)
+        # A digest of every existing row the file names, as read before it is changed.
+        self.preview_state = hashlib.blake2b(digest_size=16)
+        result = super().import_data_inner(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+        )
+        result.preview_state = self.preview_state.hexdigest()
+        check_preview_state(result, expected, self.get_error_result_class())
+        return result
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
         # One bad row must import nothing, validation errors included.
@@ -497,6 +512,27 @@ class StrictModelResource(resources.ModelResource):
         headers, rows, kinds = self.export_rows(queryset, export_fields=export_fields)
         title = str(self._meta.model._meta.verbose_name_plural).capitalize()
         return xlsx_stream(headers, rows, kinds=kinds, title=title)
+
+
+class PreviewOutdated(Exception):
+    """The rows a file names changed between its preview and its confirm."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Some of the rows in the file were changed since the preview (by someone else, "
+            "an order or another import). Nothing was imported; import the file again to "
+            "preview what it changes now."
+        )
+
+
+def check_preview_state(result: Result, expected: str | None, error_class) -> None:
+    """Report (and so roll back) an import confirmed after what its preview showed changed.
+
+    ``expected`` is the preview's ``result.preview_state``; None imports without the check
+    (the command line, which has no preview).
+    """
+    if expected is not None and getattr(result, "preview_state", None) != expected:
+        result.append_base_error(error_class(PreviewOutdated()))
 
 
 def keep_preview_sample(result: Result, limit: int = PREVIEW_ROWS) -> None:

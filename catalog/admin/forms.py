@@ -4,6 +4,8 @@ Fields declared here (not read from the model) get Unfold's widgets explicitly: 
 styles only the fields it builds from model fields, and a plain input has no border.
 """
 
+from decimal import Decimal
+
 from django import forms
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
@@ -44,8 +46,10 @@ class PriceChangeForm(forms.Form):
         label="Change by (%)",
         max_digits=6,
         decimal_places=2,
-        min_value=-99.99,
-        max_value=1000,
+        # Decimals, not floats: the float -99.99 is a hair above Decimal("-99.99"), so the
+        # limit the message names was itself refused.
+        min_value=Decimal("-99.99"),
+        max_value=Decimal(1000),
         widget=UnfoldAdminDecimalFieldWidget,
         help_text="10 raises prices by 10%, -15 lowers them by 15%. Rounded to cents.",
     )

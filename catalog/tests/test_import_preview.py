@@ -4,6 +4,7 @@
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 import tablib
@@ -154,3 +155,72 @@ def test_category_preview_shows_parent_by_slug_and_batches_lookups(admin_client_
     for n in range(40):
         make_category(f"C {n}", f"c-{n}")
     assert queries(4) == queries(40) == 2  # existing rows, and the parents, each read once
+
+
+# The confirm step imports what the preview showed, or nothing ------------------------------
+
+
+def confirm(client, model: str, preview):
+    data = dict(preview.context["confirm_form"].initial)
+    return client.post(reverse(f"admin:{model}_process_import"), data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        {"stock": 58},  # a sale: the preview said 60 → 65, the confirm would move +7
+        {"price": "13.00"},  # a repricing the file would silently overwrite
+    ],
+)
+def test_confirm_after_the_product_changed_since_the_preview_imports_nothing(
+    admin_client_super, mug, meanwhile
+):
+    preview = upload(
+        admin_client_super, "catalog_product", f"{HEADER}\nMUG-1,Mug,hats,11.90,65,1\n"
+    )
+    assert "60 → 65" in text_of(preview.content.decode())
+    Product.objects.filter(pk=mug.pk).update(**meanwhile)
+    before = Product.objects.values("stock", "price", "category__slug").get(pk=mug.pk)
+    moves = mug.movements.count()
+    done = confirm(admin_client_super, "catalog_product", preview)
+    assert any("changed since the preview" in m for m in messages_of(done)), messages_of(done)
+    assert Product.objects.values("stock", "price", "category__slug").get(pk=mug.pk) == before
+    assert mug.movements.count() == moves
+
+
+def test_confirm_after_a_new_sku_was_created_since_the_preview_imports_nothing(
+    admin_client_super, categories
+):
+    preview = upload(admin_client_super, "catalog_product", f"{HEADER}\nNEW-1,New,shoes,3.00,4,1\n")
+    assert preview.context["result"].totals["new"] == 1
+    make_product("NEW-1", name="Made by hand", category=categories[1], price="9.00", stock=1)
+    done = confirm(admin_client_super, "catalog_product", preview)
+    assert any("changed since the preview" in m for m in messages_of(done)), messages_of(done)
+    assert Product.objects.get(sku="NEW-1").name == "Made by hand"
+
+
+def test_confirm_of_an_unchanged_database_imports_what_the_preview_showed(admin_client_super, mug):
+    make_product("OTHER-1", stock=3)  # a product the file does not name may change freely
+    preview = upload(
+        admin_client_super, "catalog_product", f"{HEADER}\nMUG-1,Mug,hats,11.90,65,1\n"
+    )
+    Product.objects.filter(sku="OTHER-1").update(stock=1)
+    done = confirm(admin_client_super, "catalog_product", preview)
+    assert any("Import finished" in m for m in messages_of(done)), messages_of(done)
+    assert Product.objects.values_list("stock", "price").get(pk=mug.pk) == (65, Decimal("11.90"))
+
+
+def test_category_confirm_after_the_category_changed_since_the_preview_imports_nothing(
+    admin_client_super,
+):
+    make_category("Shoes", "shoes")
+    preview = upload(admin_client_super, "catalog_category", "slug,name,parent\nshoes,Footwear,\n")
+    assert "Shoes → Footwear" in text_of(preview.content.decode())
+    Category.objects.filter(slug="shoes").update(name="Shoes and boots")
+    done = confirm(admin_client_super, "catalog_category", preview)
+    assert any("changed since the preview" in m for m in messages_of(done)), messages_of(done)
+    assert Category.objects.get(slug="shoes").name == "Shoes and boots"

@@ -214,3 +214,12 @@ def test_product_page_adjust_stock_invalid_quantity_is_a_form_error(admin_client
 def test_product_page_adjust_stock_of_a_missing_product_is_404(admin_client_super):
     url = reverse("admin:catalog_product_adjust_stock_of_product", args=[999999])
     assert admin_client_super.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("percent", "price"), [("-99.99", "0.01"), ("1000", "1100.00")])
+def test_price_change_accepts_the_limits_its_message_names(admin_client_super, percent, price):
+    """The form says "at least -99.99" and "at most 1000": both limits themselves are allowed."""
+    product = make_product(price="100.00")
+    response = run_action(admin_client_super, "change_price", [product], apply=1, percent=percent)
+    assert f"Price changed by {percent}% on 1 product(s)." in messages_of(response)
+    assert Product.objects.get().price == Decimal(price)

@@ -206,9 +206,13 @@ class BackofficeAdmin(StreamedXLSXExportMixin, HistoryAdmin, ImportExportModelAd
             preview_owner.reset(owner)
             saved_preview.reset(saved)
         context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
         if name and "confirm_form" not in context:
             PreviewStorage(name=name).remove()  # a refused preview keeps nothing
-        result = context.get("result")
+        elif name and result is not None:
+            # What the preview compared the file with: the confirm imports only if the
+            # rows still hold it, so what it writes is what the preview showed.
+            PreviewStorage(name=name).remember(state=getattr(result, "preview_state", None))
         if result is not None and result.has_validation_errors():
             context["error_summary"] = error_summary(result)  # bounded, whatever the file
         return response
@@ -247,7 +251,8 @@ class BackofficeAdmin(StreamedXLSXExportMixin, HistoryAdmin, ImportExportModelAd
         except Exception as error:  # the preview read it; only a changed format lands here
             messages.error(request, f"{unreadable_file_message(error)} Nothing was imported.")
             return HttpResponseRedirect(import_url)
-        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        state = storage.manifest.get("state")
+        result = self.process_dataset(dataset, confirm_form, request, preview_state=state, **kwargs)
         return self.process_result(result, request)
 
     def process_result(self, result, request: HttpRequest) -> HttpResponse:
