@@ -85,7 +85,8 @@ def test_a_typed_reference_that_names_no_order_number_is_text(
     ):
         response = client.get(url)
         assert response.status_code == 200
-        assert escape(reference) in response.content.decode()
+        # Shown as words, like every reference ("order A/B"), with no link.
+        assert escape(reference.replace(":", " ", 1)) in response.content.decode()
 
 
 def test_the_product_page_ledger_links_its_orders(sale, superuser, client_for):

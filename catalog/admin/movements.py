@@ -28,17 +28,9 @@ class StockMovementAdmin(ExportAdmin):
         "created_by",
     ]
     list_display_links = ["display_created_at"]
-    # The page of one movement: the product and the reference lead to their records.
-    fields = [
-        "display_created_at",
-        "display_product",
-        "display_quantity",
-        "balance",
-        "reason",
-        "display_reference",
-        "note",
-        "created_by",
-    ]
+    # The page of one movement shows the same columns: the product and the reference lead
+    # to their records.
+    fields = list_display
     readonly_fields = fields
     list_filter = [("reason", ChoicesDropdownFilter), ("created_at", RangeDateTimeFilter)]
     search_fields = ["=product__sku", "^reference"]
