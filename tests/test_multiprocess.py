@@ -197,7 +197,7 @@ def test_two_processes_share_sessions_and_import_files(
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         assert "backoffice_cache" not in connection.introspection.table_names()
     else:
-        assert previews_kept() == 2  # manifest and one chunk, in the cache table
+        assert previews_kept() >= 2  # manifest and chunks (and state), in the cache table
 
     fields = {
         "csrfmiddlewaretoken": csrf(preview),
