@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from catalog.admin.images import thumbnail_html
@@ -148,7 +148,7 @@ def waiting_kpi(user) -> Kpi:
 def revenue_per_day(sales: Sales, today: date, days: int = 30) -> dict:
     labels = [today - timedelta(days=n) for n in reversed(range(days))]
     return {
-        "labels": [day.strftime("%d %b") for day in labels],
+        "labels": [formats.date_format(day, "MONTH_DAY_FORMAT") for day in labels],
         "datasets": [
             {
                 "label": "Revenue",

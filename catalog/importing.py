@@ -72,25 +72,36 @@ class ImportPlan:
 
 
 def import_products(
-    resource, dataset, result: Result, *, user=None, preview_state: str | None = None
+    resource,
+    dataset,
+    result: Result,
+    *,
+    user=None,
+    preview_state: str | None = None,
+    dry_run: bool = False,
 ) -> Result:
     """Check every row, then (if all are good) write them in bulk. Nothing is written on error.
 
     ``preview_state`` is the ``result.preview_state`` of the preview this import confirms:
     if the products the file names changed since (or one was created), nothing is written.
+    A preview (``dry_run``) records that state; an import with neither skips it.
     """
     # A row makes a few short-lived dicts and no reference cycles; the cyclic collector
     # would otherwise run thousands of times over a large file (about 20% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import_products(resource, dataset, result, user=user, expected=preview_state)
+        return _import_products(
+            resource, dataset, result, user=user, expected=preview_state, dry_run=dry_run
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _import_products(resource, dataset, result: Result, *, user=None, expected=None) -> Result:
+def _import_products(
+    resource, dataset, result: Result, *, user=None, expected=None, dry_run=False
+) -> Result:
     headers = list(dataset.headers or [])
     fields = {f.column_name: f for f in resource.get_import_fields()}
     present = [c for c in headers if c in fields and not fields[c].readonly]
@@ -100,10 +111,12 @@ def _import_products(resource, dataset, result: Result, *, user=None, expected=N
     # Read without locks: most rows of a re-import change nothing. The rows that will be
     # written are locked and read again in _write_changes.
     existing = _load_existing([sku_key(row["sku"]) for _, row in cleaned])
-    result.preview_state = _state(existing, present)
-    check_preview_state(result, expected, resource.get_error_result_class())
-    if result.has_errors():
-        return result
+    # The digest costs about 1 s per 100k rows: only a preview and its confirm need it.
+    if dry_run or expected is not None:
+        result.preview_state = _state(existing, present)
+        check_preview_state(result, expected, resource.get_error_result_class())
+        if result.has_errors():
+            return result
     plan = _plan(cleaned, existing, present, result, _shown_by(resource))
     if result.has_validation_errors():
         return result

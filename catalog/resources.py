@@ -222,6 +222,7 @@ class ProductResource(ProductRowResource):
                     result,
                     user=kwargs.get("user"),
                     preview_state=kwargs.get("preview_state"),
+                    dry_run=dry_run,
                 )
         except ImportConflict as error:
             result.append_base_error(self.get_error_result_class()(error))
