@@ -19,6 +19,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# For @pytest.mark.parametrize("viewport", VIEWPORTS): every page at both widths.
+VIEWPORTS = [pytest.param(DESKTOP, id="1440"), pytest.param(PHONE, id="390")]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"

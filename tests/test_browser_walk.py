@@ -5,12 +5,10 @@ import pytest
 
 from catalog.tests.factories import make_product
 from orders.tests.factories import make_customer, make_order
-from tests.browser_support import BROWSER, DESKTOP, PHONE, Session, browser
+from tests.browser_support import BROWSER, VIEWPORTS, Session, browser
 
 pytestmark = BROWSER
 __all__ = ["browser"]  # the fixture, imported for pytest to find
-
-VIEWPORTS = [pytest.param(DESKTOP, id="1440"), pytest.param(PHONE, id="390")]
 
 
 @pytest.fixture
