@@ -32,6 +32,8 @@ from foundation.resources import (
 )
 
 LOOKUP_CHUNK = 5000
+# Distinct cleaned values remembered per column (see _clean_rows).
+CLEANED_KEPT = 10_000
 # Model columns a product row can set (stock goes through the ledger instead).
 COLUMNS = [
     "sku",
@@ -66,9 +68,9 @@ class ImportPlan:
     new: list[dict] = field(default_factory=list)
     # (pk, values read, the file's values): compared again under the row lock when written
     changed: list[tuple[int, dict, dict]] = field(default_factory=list)
-    # sku_key -> wanted stock of an existing product, and of a new one
+    # sku_key -> wanted stock of an existing product (a new one's is its row's "stock")
     stock_levels: dict[str, int] = field(default_factory=dict)
-    new_levels: dict[str, int] = field(default_factory=dict)
+    new_stock: bool = False  # whether any new product starts with stock
 
 
 def import_products(
@@ -134,14 +136,24 @@ def _clean_rows(resource, dataset, headers, fields, present, result) -> list[tup
     result.error_kinds = kinds
     rows: list[tuple[int, dict]] = []
     seen: dict[str, tuple[int, str]] = {}
+    # The cleaned value of a repeated text cell (a category, a flag, a price) is the same
+    # immutable object every time: cleaned once, and shared by every row that has it.
+    known: list[dict] = [{} for _ in cleaners]
     for number, values in enumerate(dataset, 1):
         row: dict = {}
         errors: dict[str, str] = {}
-        for index, column, clean in cleaners:
+        for (index, column, clean), cache in zip(cleaners, known, strict=True):
+            raw = values[index] if index < len(values) else None
+            if type(raw) is str and raw in cache:
+                row[column] = cache[raw]
+                continue
             try:
-                row[column] = clean(values[index] if index < len(values) else None)
+                row[column] = value = clean(raw)
             except ValueError as error:
                 errors[column] = str(error)
+                continue
+            if type(raw) is str and len(cache) < CLEANED_KEPT and len(raw) <= 40:
+                cache[raw] = value
         sku = row.get("sku")
         if sku and "sku" not in errors:
             first = seen.setdefault(sku_key(sku), (number, sku))
@@ -247,11 +259,13 @@ def _plan(cleaned, existing, present, result, show) -> ImportPlan:
         key = sku_key(row["sku"])
         current = existing.get(key)
         if current is None:
-            new = {**DEFAULTS, **row}
-            plan.new.append(new)
-            if wanted:
-                plan.new_levels[key] = wanted
-            _sample(result, RowResult.IMPORT_TYPE_NEW, {**new, "stock": wanted or 0}, None, show)
+            # The row itself, completed: a copy per row would double an import's memory.
+            for column, default in DEFAULTS.items():
+                row.setdefault(column, default)
+            row["stock"] = wanted or 0
+            plan.new.append(row)
+            plan.new_stock = plan.new_stock or bool(wanted)
+            _sample(result, RowResult.IMPORT_TYPE_NEW, row, None, show)
             continue
         changes = {c: v for c, v in row.items() if c != "sku" and current[c] != v}
         stock_changes = wanted is not None and wanted != current["stock"]
@@ -302,12 +316,9 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
         )
     history: list[tuple[str, dict]] = []
     if plan.new:
-        for row in plan.new:
-            row["created_at"], row["updated_at"] = now, now
         # New rows are invisible to everybody else until the commit: they are inserted
         # with their stock already set, and get their opening ledger row below.
-        _insert_new(plan.new, plan.new_levels)
-        new_ids = [row["pk"] for row in plan.new]
+        new_ids = _insert_new(plan.new, now)
         history_snapshot(
             Product, new_ids, history_type=CREATED, user=user, reason=reference, date=now
         )
@@ -327,7 +338,7 @@ def _write(plan: ImportPlan, existing: dict[str, dict], *, user, reference: str)
             ((*_saved_values(r), now, reference, kind, user_id) for kind, r in history),
         )
     who = user if user_id else None
-    if plan.new_levels:
+    if plan.new_stock:
         stock_record_opening(
             product_ids=new_ids,
             reason=StockMovement.Reason.IMPORT,
@@ -365,8 +376,12 @@ SAVED_COLUMNS = [
 
 
 def _saved_values(r: dict) -> tuple:
+    return (r.get("pk"), *_product_values(r), r["created_at"], r["updated_at"])
+
+
+def _product_values(r: dict) -> tuple:
+    """The file's columns of a product row, in SAVED_COLUMNS order (sku to is_active)."""
     return (
-        r.get("pk"),
         r["sku"],
         r["name"],
         r["category"],
@@ -375,8 +390,6 @@ def _saved_values(r: dict) -> tuple:
         r["cost"],
         r["low_stock_threshold"],
         r["is_active"],
-        r["created_at"],
-        r["updated_at"],
     )
 
 
@@ -404,8 +417,10 @@ def _write_changes(changed: list[tuple[int, dict, dict]], fresh: dict, now) -> l
     return history
 
 
-def _insert_new(rows: list[dict], levels: dict[str, int]) -> None:
-    """Insert new products (stock already at their level) and set each row's "pk"."""
+def _insert_new(rows: list[dict], now) -> list[int]:
+    """Insert new products (stock already at their level); their ids, in ``rows`` order."""
+    # Created and updated now; no key is added to the rows (a million dicts would grow).
+    values = ((*_product_values(r), now, now, r["stock"]) for r in rows)
     if connection.vendor == "postgresql":
         # COPY cannot return ids: take them from the table's sequence first.
         with connection.cursor() as cursor:
@@ -413,25 +428,19 @@ def _insert_new(rows: list[dict], levels: dict[str, int]) -> None:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [Product._meta.db_table, len(rows)],
             )
-            for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-                row["pk"] = pk
+            ids = [pk for (pk,) in cursor]
         bulk_insert(
             Product,
             ["id", *SAVED_COLUMNS, "stock"],
-            ((*_saved_values(r), levels.get(sku_key(r["sku"]), 0)) for r in rows),
+            ((pk, *row) for pk, row in zip(ids, values, strict=True)),
         )
-        return
+        return ids
     # Elsewhere the database numbers the rows (never reusing a deleted product's id); the
     # ids are read back by SKU, through its unique index, a chunk at a time.
-    bulk_insert(
-        Product,
-        [*SAVED_COLUMNS, "stock"],
-        ((*_saved_values(r)[1:], levels.get(sku_key(r["sku"]), 0)) for r in rows),
-    )
-    ids: dict[str, int] = {}
+    bulk_insert(Product, [*SAVED_COLUMNS, "stock"], values)
+    by_sku: dict[str, int] = {}
     skus = [r["sku"] for r in rows]
     for start in range(0, len(skus), LOOKUP_CHUNK):
         chunk = skus[start : start + LOOKUP_CHUNK]
-        ids.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
-    for row in rows:
-        row["pk"] = ids[row["sku"]]
+        by_sku.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
+    return [by_sku[sku] for sku in skus]

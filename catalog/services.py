@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import MAX_PRICE, MAX_STOCK, Product, ProductImage, StockMovement
-from foundation.bulk import bulk_insert
+from foundation.bulk import bulk_insert, key_chunks
 from foundation.images import PreparedImage, prepare_image
 
 # Keeps every IN (...) list under SQLite's and PostgreSQL's bound-parameter limits.
@@ -337,14 +337,13 @@ def stock_record_opening(
     user_id = getattr(user, "pk", None)
     written = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(product_ids), chunk):
-            keys = list(product_ids[start : start + chunk])
+        for condition, keys in key_chunks(product_ids, "id", chunk=chunk):
             cursor.execute(
                 f"INSERT INTO {quote(StockMovement._meta.db_table)} "
                 f"({', '.join(map(quote, MOVEMENT_COLUMNS))}) "
                 f"SELECT id, stock, stock, %s, %s, '', %s, %s "
                 f"FROM {quote(Product._meta.db_table)} "
-                f"WHERE id IN ({', '.join(['%s'] * len(keys))}) AND stock > 0",
+                f"WHERE {condition} AND stock > 0",
                 [reason, reference, user_id, now, *keys],
             )
             written += cursor.rowcount

@@ -53,12 +53,20 @@ def dataset_from_rows(header: Sequence, rows: Iterable[Sequence]) -> tablib.Data
     """A tablib Dataset of ``header`` and ``rows``, read only up to the limits."""
     header = list(header)
     _check_width(len(header))
-    data = list(islice(rows, settings.IMPORT_MAX_ROWS + 1))
-    _check_rows(len(data))
     dataset = tablib.Dataset(headers=header)
-    for row in data:
+    # Appended as they are read: a list of the file's rows beside the dataset's own copies
+    # would double the memory of a large file until both are built.
+    for count, row in enumerate(islice(rows, settings.IMPORT_MAX_ROWS + 1), 1):
+        if count > settings.IMPORT_MAX_ROWS:
+            _check_rows(count)
         dataset.append(row)
     return dataset
+
+
+# Cells of at most this many characters are shared when they repeat (a category, a flag, a
+# price): a million-row file repeats most of its short cells, each a separate string.
+SHARED_CELL_LENGTH = 40
+SHARED_CELLS = 100_000
 
 
 class BoundedCSV(CSV):
@@ -83,6 +91,7 @@ class BoundedCSV(CSV):
 
     @staticmethod
     def _rows(reader, width: int):
+        shared: dict[str, str] = {}
         for number, row in enumerate(reader, 1):
             if not row:
                 continue  # a blank line, as tablib skips it
@@ -91,7 +100,14 @@ class BoundedCSV(CSV):
                     f"Row {number} has {len(row)} cells but the header names only {width} "
                     "columns. Check the file's commas and quotes."
                 )
-            yield row + [""] * (width - len(row))
+            if len(shared) < SHARED_CELLS:
+                row = [
+                    shared.setdefault(cell, cell) if len(cell) <= SHARED_CELL_LENGTH else cell
+                    for cell in row
+                ]
+            else:
+                row = [shared.get(cell, cell) for cell in row]
+            yield row + [""] * (width - len(row)) if len(row) < width else row
 
 
 class BoundedXLSX(XLSX):

@@ -17,6 +17,7 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from foundation import display
+from foundation.bulk import key_chunks
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -85,13 +86,14 @@ def history_snapshot(
     when = connection.ops.adapt_datetimefield_value(date or timezone.now())
     written = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(pks), chunk):
-            keys = list(pks[start : start + chunk])
+        for condition, keys in key_chunks(
+            pks, quote(model._meta.pk.column), chunk=chunk, db=connection
+        ):
             cursor.execute(
                 f"INSERT INTO {quote(history_model._meta.db_table)} "
                 f"({', '.join([*tracked, *map(quote, extra)])}) "
                 f"SELECT {', '.join(tracked)}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(keys))})",
+                f"WHERE {condition}",
                 [when, reason, history_type, user_id, *keys],
             )
             written += cursor.rowcount

@@ -322,6 +322,29 @@ def test_product_import_bulk_and_row_paths_accept_and_refuse_the_same_values(row
     assert outcomes["ProductRowResource"] == outcomes["ProductResource"]
 
 
+def test_product_import_repeated_cells_are_checked_by_value_and_type(superuser, categories):
+    # Repeated cells are cleaned once and shared; a cell equal to a cached one but of another
+    # type (an XLSX True beside the number 1, and True == 1 in Python) is checked on its own.
+    rows = [(f"R{i}", "Same name", "shoes", 1 if i % 2 else "1", "2", "1") for i in range(5)]
+    rows.append(("R5", "Same name", "shoes", True, "2", "1"))
+    rows.append(("R6", "Same name", "shoes", "1", "2", "maybe"))
+    before = outcome()
+    result = ProductResource().import_data(
+        tablib.Dataset(*rows, headers=HEADERS), dry_run=False, user=superuser
+    )
+    errors = {row.number: row.error.message_dict for row in result.invalid_rows}
+    assert set(errors) == {6, 7}
+    assert "price" in errors[6] and "is_active" in errors[7]
+    assert outcome() == before
+    del rows[5:]
+    result = ProductResource().import_data(
+        tablib.Dataset(*rows, headers=HEADERS), dry_run=False, user=superuser
+    )
+    assert result.totals["new"] == 5
+    prices = set(Product.objects.filter(sku__startswith="R").values_list("price", "stock"))
+    assert prices == {(Decimal("1.00"), 2)}
+
+
 # SKUs ignore case, on every database ----------------------------------------------------------
 
 
