@@ -227,7 +227,7 @@ def stock_set_bulk(
     reference: str,
     note: str = "",
     user=None,
-) -> list[StockMovement]:
+) -> Sequence[StockMovement]:
     """Set each product's stock (``{product_pk: new level}``), one ledger row per change.
 
     Products already at their level are left alone. The difference is computed under the
@@ -278,7 +278,7 @@ def stock_set_bulk(
 
 def _set_levels_postgresql(
     levels: Mapping[int, int], reason: str, reference: str, note: str, user
-) -> list[StockMovement]:
+) -> Sequence[StockMovement]:
     """``stock_set_bulk`` in one statement: lock the products in pk order, compare each
     counter with its new level under the lock, write the changed counters and append
     their ledger rows (10,000 levels: one round trip instead of a dozen and no product
@@ -310,11 +310,34 @@ def _set_levels_postgresql(
     if found != len(ids):
         # Raised inside stock_set_bulk's atomic block: nothing of the statement is kept.
         raise Product.DoesNotExist(f"{len(ids) - found} of the products do not exist.")
-    # Positional arguments in field order: the fast way to make 10,000 model objects.
-    return [
-        StockMovement(pk, product_id, quantity, balance, reason, reference, note, user_id, now)
-        for pk, product_id, quantity, balance, _ in rows
-    ]
+    return WrittenMovements(
+        [(pk, product_id, quantity, balance) for pk, product_id, quantity, balance, _ in rows],
+        (reason, reference, note, user_id, now),
+    )
+
+
+class WrittenMovements(Sequence[StockMovement]):
+    """The ledger rows a bulk write appended, made into model objects only when read.
+
+    A count of 10,000 levels answers with their number; building 10,000 model objects
+    it never reads took about 0.15 s of that request.
+    """
+
+    def __init__(self, rows: list[tuple[int, int, int, int]], shared: tuple) -> None:
+        self._rows = rows
+        self._shared = shared
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._make(row) for row in self._rows[index]]
+        return self._make(self._rows[index])
+
+    def _make(self, row: tuple[int, int, int, int]) -> StockMovement:
+        # Positional arguments in field order: the fast way to make model objects.
+        return StockMovement(*row, *self._shared)
 
 
 def stock_record_opening(
