@@ -297,13 +297,16 @@ def group_imports(repeat: int, size: int) -> None:
                 "VACUUM catalog_product, catalog_historicalproduct, catalog_stockmovement"
             )
 
-    new_times = []
-    for _ in range(repeat):
-        vacuum()
-        new_times += timed(lambda: rolled_back(fast_new), 1)
+    def vacuumed_runs(work) -> list[float]:
+        times = []
+        for _ in range(repeat):
+            vacuum()
+            times += timed(lambda: rolled_back(work), 1)
+        return times
+
     record(
         "import: 100k new rows (fast path)",
-        new_times,
+        vacuumed_runs(fast_new),
         rows=size,
         limit=at_least(100_000, "rows/s"),
         peer=[
@@ -408,13 +411,9 @@ def group_imports(repeat: int, size: int) -> None:
             assert cursor.rowcount == size, cursor.rowcount
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-    floor_times = []
-    for _ in range(repeat):
-        vacuum()
-        floor_times += timed(lambda: rolled_back(sql_only), 1)
     record(
         "import: the same rows written by SQL alone (COPY, INSERT … SELECT)",
-        floor_times,
+        vacuumed_runs(sql_only),
         rows=size,
         limit="floor: products, history and ledger rows with today's indexes, no Python",
     )
