@@ -212,6 +212,25 @@ def test_row_mark_shipped_refused_for_a_pending_order(admin_client_super, produc
     assert status(order) == OrderStatus.PENDING
 
 
+def test_row_actions_are_unfolds_own_html_for_each_row(admin_client_super, superuser):
+    # The buttons are rendered once per page with a stand-in key (foundation.templatetags.
+    # row_actions): every row must get exactly what Unfold's template gives for its key.
+    from django.template import Context
+
+    from foundation.templatetags.row_actions import _unfold_template
+
+    mug = make_product("MUG-H", stock=9, price="4.00")
+    orders = [move_order(make_order([(mug, 1)]), OrderStatus.PAID, user=superuser) for _ in "abc"]
+    response = admin_client_super.get(CHANGELIST)
+    page = response.content.decode()
+    actions = response.context["actions_row"]
+    for order in orders:
+        own = _unfold_template().render(Context({"actions": actions, "instance_pk": order.pk}))
+        assert row_ship_url(order) in own and own.strip()
+        assert page.count(own) == 1
+    assert "0rowkey0" not in page
+
+
 def test_row_mark_shipped_refused_without_the_permission(client_for, make_staff, superuser):
     mug = make_product("MUG-R", stock=5, price="4.00")
     order = move_order(make_order([(mug, 1)]), OrderStatus.PAID, user=superuser)
