@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.importing import COLUMNS
-from catalog.models import MAX_STOCK, Product, StockMovement, sku_key
+from catalog.models import MAX_STOCK, Product, StockMovement, sku_key, sku_problem
 from catalog.resources import ProductResource
 from catalog.services import stock_adjust, stock_set_bulk
 from foundation.api import Cursor, check_if_match, quoted
@@ -104,10 +104,13 @@ class ApiProductResource(ProductResource):
         self.reference = self.api_reference
 
 
-def _cell(value) -> str:
+def _cell(value, column: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
+        # true/false only where the column is a flag: true is not a price of 1.
+        if column != "is_active":
+            raise ValueError("Must be a number or a text, not true/false.")
         return "1" if value else "0"
     if isinstance(value, int | float | str):
         return str(value)
@@ -140,7 +143,7 @@ def products_upsert(items: Sequence[dict], *, user, required=PRODUCT_REQUIRED) -
         row = []
         for column in columns:
             try:
-                row.append(_cell(item.get(column)))
+                row.append(_cell(item.get(column), column))
             except ValueError as error:
                 item_errors[column] = [str(error)]
         if item_errors:
@@ -272,6 +275,10 @@ class ProductDetail(APIView):
 
     def _write(self, request, sku: str, *, partial: bool) -> Response:
         nul_free(sku, "sku")
+        # The address names the product as the file's column would: a SKU the import would
+        # clean to another one (spaces around it) or refuse is refused before any write.
+        if (problem := sku_problem(sku)) is not None:
+            raise exceptions.ValidationError({"sku": [problem]})
         body = request.data
         if not isinstance(body, dict):
             raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
@@ -298,6 +305,8 @@ class ProductDetail(APIView):
                 detail = error.detail
                 raise exceptions.ValidationError(detail.get("0", detail)) from None
             product = _find_product(item["sku"])
+            if product is None:  # never expected; if it happens, nothing of it is kept
+                raise RuntimeError(f"The product written for SKU {sku!r} cannot be read back.")
         return Response(
             ProductSerializer(product).data,
             status=status.HTTP_201_CREATED if current is None else status.HTTP_200_OK,

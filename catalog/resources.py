@@ -24,6 +24,7 @@ from catalog.models import (
     ProductImage,
     StockMovement,
     sku_key,
+    sku_problem,
     with_main_picture,
 )
 from catalog.services import stock_set_bulk
@@ -69,6 +70,16 @@ class CategoryResource(StrictModelResource):
         clean_model_instances = True
 
 
+class SkuWidget(TextWidget):
+    """A SKU: text, and only the characters SKUs may have (catalog.models.sku_problem)."""
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        sku = super().clean(value, row, **kwargs)
+        if sku and (problem := sku_problem(sku)) is not None:
+            raise ValueError(problem)
+        return sku
+
+
 class SkuInstanceLoader(ModelInstanceLoader):
     """Find the product of a row by its SKU, ignoring case (catalog.models.sku_key)."""
 
@@ -83,7 +94,7 @@ class ProductRowResource(StrictModelResource):
     The reference for ``ProductResource``, which applies the same rules in bulk.
     """
 
-    sku = fields.Field("sku", "sku", TextWidget(max_length=64, required=True))
+    sku = fields.Field("sku", "sku", SkuWidget(max_length=64, required=True))
     name = fields.Field("name", "name", TextWidget(max_length=200, required=True))
     category = fields.Field("category", "category", SlugForeignKeyWidget(Category))
     price = fields.Field("price", "price", DecimalWidget(max_value=MAX_PRICE))

@@ -16,6 +16,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.settings import api_settings
 
 NUL_MESSAGE = "Contains a NUL character."
+SURROGATE_MESSAGE = "Contains a character that is not text (a lone UTF-16 surrogate)."
 
 
 def nest(path: Iterable, message) -> dict:
@@ -27,39 +28,58 @@ def nest(path: Iterable, message) -> dict:
     return error
 
 
-def _find_nul(value, path: tuple = ()) -> tuple | None:
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None: a NUL (PostgreSQL refuses it) or a
+    lone surrogate (``"\\ud800"`` in JSON; no database encoding can hold it)."""
+    if "\x00" in value:
+        return NUL_MESSAGE
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return SURROGATE_MESSAGE
+    return None
+
+
+def _find_bad_text(value, path: tuple = ()) -> tuple[tuple, str] | None:
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        problem = text_problem(value)
+        return None if problem is None else (path, problem)
     if isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in str(key):
-                return (*path, str(key).replace("\x00", "\\u0000"))
-            found = _find_nul(item, (*path, key))
+            if (problem := text_problem(str(key))) is not None:
+                shown = str(key).encode("unicode_escape").decode("ascii")
+                return (*path, shown), problem
+            found = _find_bad_text(item, (*path, key))
             if found is not None:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _find_nul(item, (*path, index))
+            found = _find_bad_text(item, (*path, index))
             if found is not None:
                 return found
     return None
 
 
 class JSONParser(parsers.JSONParser):
-    """JSON bodies only; a NUL character anywhere is a 400 naming the field.
+    """JSON bodies only; a NUL character or a lone surrogate anywhere is a 400 naming the
+    field.
 
-    No field of the application can hold one, and PostgreSQL refuses it in text.
+    No field of the application can hold either: PostgreSQL refuses a NUL in text, and no
+    database encoding can hold a surrogate.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
-            found = _find_nul(data)
+            found = _find_bad_text(data)
         except RecursionError:
-            # json and _find_nul recurse per level: a body of many "[" would be a 500.
+            # json and _find_bad_text recurse per level: a body of many "[" would be a 500.
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
         if found is not None:
-            raise exceptions.ValidationError(nest(found, NUL_MESSAGE), code="nul_character")
+            path, problem = found
+            code = "nul_character" if problem == NUL_MESSAGE else "invalid_text"
+            raise exceptions.ValidationError(nest(path, problem), code=code)
         return data
 
 

@@ -282,3 +282,57 @@ def test_deeply_nested_json_is_a_400_and_writes_nothing(api, shoes, body):
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("sku", ["PAD-1%20", "%20PAD-1", "PAD-1%09", "NEW-%C3%9F-2", "%EF%AC%81-1"])
+def test_put_to_a_sku_the_import_would_change_or_refuse_is_a_400_writing_nothing(api, shoes, sku):
+    # Spaces around it, "ß" (Python uppercases it to "SS", PostgreSQL keeps it), "ﬁ": the
+    # address would name another SKU than the one written. Before, the write was kept and
+    # the answer was a 500.
+    make_product("PAD-1", category=shoes)
+    before = snapshot()
+    body = {k: v for k, v in item("X", name="Spacey").items() if k != "sku"}
+    response = api.put(PRODUCTS + sku + "/", body, format="json")
+    assert response.status_code == 400
+    assert "A SKU is letters A-Z, digits and punctuation" in response.json()["sku"][0]
+    assert snapshot() == before
+
+
+def test_bulk_refuses_skus_with_accents_or_spaces_by_item(api, shoes):
+    before = snapshot()
+    response = api.post(
+        PRODUCTS + "bulk/", [item("OK-1"), item("ACC-É"), item("IN SIDE")], format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"1", "2"}
+    assert "'É' in 'ACC-É'" in errors["1"]["sku"][0]
+    assert "a space in 'IN SIDE'" in errors["2"]["sku"][0]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("path", [PRODUCTS + "bulk/", "/api/v1/stock/levels/"])
+def test_a_lone_surrogate_in_a_json_body_is_a_400_naming_the_field(api, shoes, path):
+    body = '[{"sku": "BULK-\\ud800", "stock": 3}]'
+    before = snapshot()
+    response = api.generic("POST", path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "0": {"sku": ["Contains a character that is not text (a lone UTF-16 surrogate)."]}
+    }
+    assert snapshot() == before
+
+
+def test_true_is_not_a_price_or_a_stock_level(api, shoes):
+    before = snapshot()
+    response = api.post(
+        PRODUCTS + "bulk/",
+        [item("T-1", price=True, stock=1), item("T-2", stock=True)],
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "0": {"price": ["Must be a number or a text, not true/false."]},
+        "1": {"stock": ["Must be a number or a text, not true/false."]},
+    }
+    assert snapshot() == before
