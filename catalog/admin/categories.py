@@ -19,7 +19,10 @@ class CategoryAdmin(BackofficeAdmin):
     list_select_related = ["parent"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(product_count=Count("products"))
+        # A GROUP BY drops the model's ordering: without it the product form's category
+        # picker (autocomplete, through this queryset) listed categories in no order.
+        counted = super().get_queryset(request).annotate(product_count=Count("products"))
+        return counted.order_by(*Category._meta.ordering)
 
     @admin.display(description="Products", ordering="product_count")
     def display_products(self, obj: Category) -> int:

@@ -53,3 +53,15 @@ def test_category_changelist_counts_products(admin_client_super):
     response = admin_client_super.get(reverse("admin:catalog_category_changelist"))
     counts = {c.name: c.product_count for c in response.context["cl"].result_list}
     assert (counts["Shoes"], counts["Empty"]) == (2, 0)
+
+
+def test_category_picker_lists_categories_by_name(admin_client_super):
+    for name in ["T-shirts", "Hoodies", "Mugs", "Bags"]:
+        make_category(name, name.lower())
+    response = admin_client_super.get(
+        "/admin/autocomplete/",
+        {"app_label": "catalog", "model_name": "product", "field_name": "category"},
+    )
+    assert response.status_code == 200
+    names = [row["text"] for row in response.json()["results"]]
+    assert names == sorted(names) and len(names) == 4
