@@ -389,14 +389,14 @@ def test_product_import_sku_in_another_case_updates_the_existing_product(
     assert stock_reconcile() == []
 
 
-def test_product_add_form_refuses_a_sku_that_differs_only_in_case(admin_client_super, categories):
-    make_product("CASE-3", category=categories[0])
-    response = admin_client_super.post(
+def add_product(client, sku: str, category: Category):
+    """Post the admin's add form for a product named by ``sku``."""
+    return client.post(
         reverse("admin:catalog_product_add"),
         {
-            "sku": "case-3",
+            "sku": sku,
             "name": "Twin",
-            "category": categories[0].pk,
+            "category": category.pk,
             "price": "1.00",
             "low_stock_threshold": 5,
             "is_active": "on",
@@ -407,6 +407,11 @@ def test_product_add_form_refuses_a_sku_that_differs_only_in_case(admin_client_s
             "movements-INITIAL_FORMS": 0,
         },
     )
+
+
+def test_product_add_form_refuses_a_sku_that_differs_only_in_case(admin_client_super, categories):
+    make_product("CASE-3", category=categories[0])
+    response = add_product(admin_client_super, "case-3", categories[0])
     assert response.status_code == 200
     assert "already exists" in str(response.context["adminform"].form.errors)
     assert Product.objects.count() == 1
@@ -417,22 +422,7 @@ def test_product_add_form_refuses_a_sku_outside_printable_ascii(
     admin_client_super, categories, sku
 ):
     # Beyond ASCII, Python, PostgreSQL and MariaDB disagree on what "ignoring case" means.
-    response = admin_client_super.post(
-        reverse("admin:catalog_product_add"),
-        {
-            "sku": sku,
-            "name": "Odd",
-            "category": categories[0].pk,
-            "price": "1.00",
-            "low_stock_threshold": 5,
-            "is_active": "on",
-            "initial_stock": 0,
-            "images-TOTAL_FORMS": 0,
-            "images-INITIAL_FORMS": 0,
-            "movements-TOTAL_FORMS": 0,
-            "movements-INITIAL_FORMS": 0,
-        },
-    )
+    response = add_product(admin_client_super, sku, categories[0])
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "A SKU is letters A-Z, digits and punctuation" in str(errors["sku"])
