@@ -28,7 +28,7 @@ from catalog.importing import COLUMNS
 from catalog.models import MAX_STOCK, Product, StockMovement, sku_key, sku_problem
 from catalog.resources import ProductResource
 from catalog.services import stock_adjust, stock_set_bulk
-from foundation.api import Cursor, check_if_match, quoted
+from foundation.api import Cursor, check_if_match, checked_text, quoted
 from foundation.resources import format_errors
 
 API_HISTORY_REASON = "API"
@@ -40,12 +40,6 @@ PRODUCT_REQUIRED = ("sku", "name", "category", "price", "is_active")
 def api_reference(kind: str) -> str:
     """A reference shared by the ledger and history rows of one API request."""
     return f"api:{kind}-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def nul_free(value: str, field: str) -> str:
-    if "\x00" in value:
-        raise exceptions.ValidationError({field: ["Contains a NUL character."]})
-    return value
 
 
 # Products ---------------------------------------------------------------------------------
@@ -196,7 +190,7 @@ class ProductList(generics.ListAPIView):
         products = Product.objects.select_related("category")
         params = self.request.query_params
         if sku := params.get("sku"):
-            products = products.filter(sku__iexact=nul_free(sku, "sku"))
+            products = products.filter(sku__iexact=checked_text(sku, "sku"))
         if category := params.get("category"):
             products = products.filter(category__slug=category)
         if (active := params.get("is_active")) is not None:
@@ -258,7 +252,7 @@ class ProductDetail(APIView):
 
     @extend_schema(responses=ProductSerializer)
     def get(self, request, sku: str) -> Response:
-        product = _find_product(nul_free(sku, "sku"))
+        product = _find_product(checked_text(sku, "sku"))
         if product is None:
             raise exceptions.NotFound(f"No product with SKU {sku[:64]!r}.")
         return Response(
@@ -274,7 +268,7 @@ class ProductDetail(APIView):
         return self._write(request, sku, partial=True)
 
     def _write(self, request, sku: str, *, partial: bool) -> Response:
-        nul_free(sku, "sku")
+        checked_text(sku, "sku")
         # The address names the product as the file's column would: a SKU the import would
         # clean to another one (spaces around it) or refuse is refused before any write.
         if (problem := sku_problem(sku)) is not None:
@@ -374,7 +368,7 @@ class StockLevels(APIView):
         responses=StockLevelSerializer(many=True),
     )
     def get(self, request) -> Response:
-        skus = [nul_free(s, "sku") for s in request.query_params.getlist("sku")]
+        skus = [checked_text(s, "sku") for s in request.query_params.getlist("sku")]
         if not skus or len(skus) > 1000:
             raise exceptions.ValidationError({"sku": ["Ask for 1 to 1,000 SKUs: ?sku=A&sku=B."]})
         found = products_by_sku(skus)
@@ -545,7 +539,7 @@ class StockMovementList(generics.ListAPIView):
         movements = StockMovement.objects.select_related("product", "created_by")
         params = self.request.query_params
         if sku := params.get("sku"):
-            product = _find_product(nul_free(sku, "sku"))
+            product = _find_product(checked_text(sku, "sku"))
             movements = movements.filter(product=product.pk if product else None)
         if since := params.get("since"):
             movements = movements.filter(created_at__gte=parse_time(since, "since"))

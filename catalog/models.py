@@ -128,12 +128,11 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(cost__isnull=True) | Q(cost__gte=0), name="product_cost_gte_0"
             ),
-            # SKUs ignore case (sku_key): CASE-1 and case-1 are one product. MySQL and
-            # MariaDB have no expression indexes; there the column's case-insensitive
-            # collation gives the same rule.
             # The SKU as written (the list's SKU order reads this index); on MySQL and
             # MariaDB, with the column's case-insensitive collation, also SKUs ignoring case.
             models.UniqueConstraint(fields=["sku"], name="product_sku_unique"),
+            # SKUs ignore case (sku_key): CASE-1 and case-1 are one product. MySQL and
+            # MariaDB have no expression indexes; there the constraint above gives the rule.
             models.UniqueConstraint(
                 Upper("sku"),
                 name="product_sku_upper_unique",

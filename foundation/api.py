@@ -15,6 +15,8 @@ from rest_framework import exceptions, parsers, permissions, throttling
 from rest_framework.pagination import CursorPagination
 from rest_framework.settings import api_settings
 
+from foundation.text import ascii_digits
+
 NUL_MESSAGE = "Contains a NUL character."
 SURROGATE_MESSAGE = "Contains a character that is not text (a lone UTF-16 surrogate)."
 
@@ -39,6 +41,13 @@ def text_problem(value: str) -> str | None:
         except UnicodeEncodeError:
             return SURROGATE_MESSAGE
     return None
+
+
+def checked_text(value: str, field: str) -> str:
+    """``value`` (from an address or a query string), or a 400 naming ``field``."""
+    if (problem := text_problem(value)) is not None:
+        raise exceptions.ValidationError({field: [problem]})
+    return value
 
 
 def _find_bad_text(value, path: tuple = ()) -> tuple[tuple, str] | None:
@@ -191,6 +200,6 @@ def expected_version(request) -> int | None:
     if header is None or header.strip() == "*":
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not (value.isascii() and value.isdigit()):  # "²" passes isdigit(), not int()
+    if not ascii_digits(value):
         raise PreconditionFailed()
     return int(value)

@@ -23,8 +23,7 @@ def key_chunks(
 
     PostgreSQL takes the keys as one array parameter (``= ANY(%s)``): one statement per
     100,000 keys, and no placeholder per key for the driver to parse (about 0.3 s per 100k
-    keys). Elsewhere
-    an ``IN`` list of at most ``chunk`` placeholders per statement.
+    keys). Elsewhere an ``IN`` list of at most ``chunk`` placeholders per statement.
     """
     keys = list(keys)
     if db.vendor == "postgresql":

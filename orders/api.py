@@ -15,9 +15,16 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import API_HISTORY_REASON, nul_free, parse_time, products_by_sku
+from catalog.api import API_HISTORY_REASON, parse_time, products_by_sku
 from catalog.models import sku_key
-from foundation.api import Cursor, check_if_match, content_etag, expected_version, quoted
+from foundation.api import (
+    Cursor,
+    check_if_match,
+    checked_text,
+    content_etag,
+    expected_version,
+    quoted,
+)
 from orders.models import MAX_MONEY, Customer, Order, OrderItem, OrderStatus
 from orders.services import order_save, order_transition
 
@@ -102,7 +109,7 @@ class CustomerDetail(APIView):
 
     def _get(self, email: str, *, lock: bool = False) -> Customer:
         customers = Customer.objects.select_for_update() if lock else Customer.objects
-        customer = customers.filter(email=nul_free(email, "email").strip().lower()).first()
+        customer = customers.filter(email=checked_text(email, "email").strip().lower()).first()
         if customer is None:
             raise exceptions.NotFound(f"No customer with email {email[:100]!r}.")
         return customer
@@ -375,7 +382,7 @@ class OrderList(generics.ListAPIView):
         if since := params.get("updated_since"):
             orders = orders.filter(updated_at__gte=parse_time(since, "updated_since"))
         if email := params.get("customer"):
-            orders = orders.filter(customer__email=nul_free(email, "customer").strip().lower())
+            orders = orders.filter(customer__email=checked_text(email, "customer").strip().lower())
         return orders
 
     @extend_schema(
@@ -402,7 +409,7 @@ class OrderList(generics.ListAPIView):
 
 
 def _get_order(number: str) -> Order:
-    order = _order_queryset().filter(number=nul_free(number, "number")).first()
+    order = _order_queryset().filter(number=checked_text(number, "number")).first()
     if order is None:
         raise exceptions.NotFound(f"No order numbered {number[:30]!r}.")
     return order

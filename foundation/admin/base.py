@@ -34,6 +34,7 @@ from foundation.formats import BoundedCSV, BoundedXLSX
 from foundation.history import ReadableChanges
 from foundation.previews import PreviewExpired, PreviewStorage, preview_owner, saved_preview
 from foundation.resources import error_summary, format_errors, unreadable_file_message
+from foundation.text import ascii_digits
 
 # Comparisons a list filter makes; pattern lookups (regex, contains…) are never accepted.
 SAFE_LOOKUPS = {"exact", "iexact", "in", "isnull", "gt", "gte", "lt", "lte", "range", "date"}
@@ -140,7 +141,7 @@ class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
     ) -> HttpResponse:
-        if not (str(version_id).isascii() and str(version_id).isdigit()):
+        if not ascii_digits(version_id):
             raise Http404  # a version is a number; anything else is no version at all
         # simple-history lets anybody with the view permission POST a revert.
         if request.method == "POST":

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
+from foundation.text import ascii_digits
 from orders.models import Customer, Order
 
 COUNTRIES_CACHE_SECONDS = 600
@@ -67,7 +68,7 @@ class CustomerOrdersFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
         value = self.value()
-        if not (value and value.isascii() and value.isdigit()):
+        if not (value and ascii_digits(value)):
             return []
         customer = Customer.objects.filter(pk=value).first()
         return [(value, customer.full_name or customer.email)] if customer else []
@@ -76,6 +77,6 @@ class CustomerOrdersFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not (value.isascii() and value.isdigit()):
+        if not ascii_digits(value):
             return queryset.none()
         return queryset.filter(customer_id=int(value))

@@ -11,6 +11,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 from catalog.admin.picker import ProductPickerWidget
 from catalog.models import Product
 from catalog.services import InsufficientStock
+from foundation.text import ascii_digits
 from orders.models import HOLDS_STOCK, Order
 from orders.services import (
     MAX_COMMENT,
@@ -123,9 +124,7 @@ class OrderItemFormSet(forms.BaseInlineFormSet):
             keys = set()
             for i in range(min(self.total_form_count(), self.absolute_max)):
                 value = self.data.get(self.add_prefix(i) + "-product")
-                # ASCII digits only: "²" passes isdigit() but not int().
-                is_id = isinstance(value, str) and value.isascii() and value.isdigit()
-                if is_id and len(value) < 19:
+                if isinstance(value, str) and ascii_digits(value) and len(value) < 19:
                     keys.add(int(value))
             found = field.queryset.filter(pk__in=keys) if keys else []
             self._products = {str(product.pk): product for product in found}

@@ -38,6 +38,7 @@ from foundation.admin.actions import action_with_form
 from foundation.admin.base import BackofficeAdmin
 from foundation.admin.cells import label
 from foundation.display import money, when
+from foundation.text import ascii_digits
 from orders.admin.documents import DOCUMENT_ACTIONS, DOCUMENT_DETAIL_ACTIONS, OrderDocumentsMixin
 from orders.admin.filters import CustomerOrdersFilter, ShippingCountryFilter
 from orders.admin.forms import (
@@ -107,12 +108,6 @@ TRANSITION_EFFECTS = {
 NEEDS_REASON = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
 # The dialog's way back, next to the button that goes on: never "Cancel" beside "Cancel order".
 DIALOG_BACK = {OrderStatus.CANCELLED: "Keep order"}
-
-
-def _is_id(object_id) -> bool:
-    # str.isdigit() also takes "²", which int() refuses: an id is ASCII digits only.
-    text = str(object_id)
-    return text.isascii() and text.isdigit()
 
 
 class LinesAdminFormSet(helpers.InlineAdminFormSet):
@@ -471,7 +466,7 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
     ) -> HttpResponse:
         """The dialog of a status button (GET, or a POST with errors); a valid POST moves
         the order and goes back to its page (``back="change"``) or to the list."""
-        if not _is_id(object_id):
+        if not ascii_digits(object_id):
             raise Http404
         order = get_object_or_404(Order, pk=object_id)
         form_class = TransitionReasonForm if to_status in NEEDS_REASON else TransitionForm
@@ -560,7 +555,7 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
         """POST only: append a staff comment to the order's timeline."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not _is_id(object_id):
+        if not ascii_digits(object_id):
             raise PermissionDenied
         order = get_object_or_404(Order, pk=object_id)
         if not self.has_view_permission(request, order):
@@ -592,7 +587,7 @@ class OrderAdmin(OrderDocumentsMixin, BackofficeAdmin):
             return False
         if object_id is None:
             return True
-        if not _is_id(object_id):
+        if not ascii_digits(object_id):
             return False
         if request.method == "POST":
             return True
