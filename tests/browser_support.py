@@ -9,6 +9,7 @@ chromium). ``DESKTOP`` and ``PHONE`` are the two viewports staff use.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,11 @@ class Session:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # Requests still waiting for an answer (see settle()).
+        self.pending: set = set()
+        self.page.on("request", lambda request: self.pending.add(request))
+        self.page.on("requestfinished", lambda request: self.pending.discard(request))
+        self.page.on("requestfailed", lambda request: self.pending.discard(request))
         self.prefix, self.step = prefix, 0
         self.go("/admin/login/")
         self.page.fill("#id_username", username)
@@ -88,6 +94,19 @@ class Session:
     def go(self, path: str) -> None:
         self.page.goto(self.base + path)
         self.page.wait_for_load_state("networkidle")
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every request the page made has its answer.
+
+        On SQLite the test server's threads share one database connection: a request made
+        while another is still answered (a search per typed letter, then a click) can fail
+        in the database driver. ``wait_for_load_state`` does not wait again once the page
+        has loaded.
+        """
+        deadline = time.monotonic() + timeout
+        while self.pending and time.monotonic() < deadline:
+            self.page.wait_for_timeout(50)
+        assert not self.pending, f"Requests still open: {[r.url for r in self.pending]}"
 
     def shot(self, name: str) -> None:
         self.step += 1

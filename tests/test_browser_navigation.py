@@ -86,6 +86,7 @@ def test_ctrl_k_finds_an_order_by_number_and_opens_it(
     result.wait_for(state="visible", timeout=10_000)
     s.shot("found")
     assert "Paid · €19.00 · Zoe Quill" in result.inner_text()
+    s.settle()  # the searches the typed letters sent have answered (see Session.settle)
     result.click()
     s.page.wait_for_url(re.compile(rf"/admin/orders/order/{order.pk}/change/$"))
     s.page.wait_for_load_state("networkidle")
