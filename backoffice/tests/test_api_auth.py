@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from backoffice.models import ApiToken
 from backoffice.services import api_token_create, api_token_digest
+from foundation.api import TokenOrUserThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -178,15 +179,23 @@ def test_nul_character_under_api_is_a_json_400(make_staff):
     assert response.json() == {"code": "nul_character", "format": ["Contains a NUL character."]}
 
 
-def test_throttled_api_requests_are_429_with_retry_after(make_staff, settings):
+def test_throttled_api_requests_are_429_with_retry_after(make_staff, settings, monkeypatch):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**rates, "token": "2/min"},
     }
+    clock = [1_800_000_015.5]  # 15.5 s into a minute
+    monkeypatch.setattr(TokenOrUserThrottle, "timer", lambda self: clock[0])
     _, key = api_token_create(user=make_staff("Read-only"), name="throttled")
     client = token_client(key)
     assert [client.get(SCHEMA).status_code for _ in range(2)] == [200, 200]
     refused = client.get(SCHEMA)
     assert refused.status_code == 429
-    assert 0 < int(refused["Retry-After"]) <= 60
+    assert refused["Retry-After"] == "45"  # the minute's 44.5 s left, rounded up
+    clock[0] += 44  # still the same minute
+    assert client.get(SCHEMA).status_code == 429
+    clock[0] += 1  # the next minute counts anew
+    assert [client.get(SCHEMA).status_code for _ in range(3)] == [200, 200, 429]
+    _, other = api_token_create(user=make_staff("Read-only", username="ro2"), name="another")
+    assert token_client(other).get(SCHEMA).status_code == 200  # counted per token
