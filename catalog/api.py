@@ -381,20 +381,20 @@ class StockLevels(APIView):
         )
 
 
-def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int, Decimal]]:
-    """(pk, sku, stock, price) by sku_key, in few queries."""
+def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int, Decimal, str]]:
+    """(pk, sku, stock, price, name) by sku_key, in few queries."""
     keys = sorted({sku_key(s) for s in skus})
-    found: dict[str, tuple[int, str, int, Decimal]] = {}
+    found: dict[str, tuple[int, str, int, Decimal, str]] = {}
     if connection.vendor == "postgresql":
         # One array parameter instead of 10,000 bound values (the UPPER(sku) index).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, sku, stock, price FROM {Product._meta.db_table} "
+                f"SELECT id, sku, stock, price, name FROM {Product._meta.db_table} "
                 "WHERE UPPER(sku) = ANY(%s)",
                 [keys],
             )
-            for pk, sku, stock, price in cursor.fetchall():
-                found[sku_key(sku)] = (pk, sku, stock, price)
+            for row in cursor.fetchall():
+                found[sku_key(row[1])] = row
         return found
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
@@ -402,8 +402,8 @@ def products_by_sku(skus: Sequence[str]) -> dict[str, tuple[int, str, int, Decim
             rows = Product.objects.filter(sku__in=chunk)
         else:
             rows = Product.objects.alias(key=Upper("sku")).filter(key__in=chunk)
-        for pk, sku, stock, price in rows.values_list("pk", "sku", "stock", "price"):
-            found[sku_key(sku)] = (pk, sku, stock, price)
+        for row in rows.values_list("pk", "sku", "stock", "price", "name"):
+            found[sku_key(row[1])] = row
     return found
 
 

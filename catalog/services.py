@@ -76,6 +76,18 @@ def _lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
     """Lock the given products' rows in pk order; return them with sku, name and stock."""
     ids = sorted(set(product_ids))
     locked: dict[int, Product] = {}
+    if connection.vendor == "postgresql":
+        # One array parameter, and no queryset to build: every order takes this lock,
+        # and the ORM's query took about a tenth of an API order's CPU.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, stock, sku, name FROM {Product._meta.db_table} "
+                "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [ids],
+            )
+            for pk, stock, sku, name in cursor.fetchall():
+                locked[pk] = Product(pk=pk, stock=stock, sku=sku, name=name)
+        return locked
     for chunk in _chunks(ids):
         rows = (
             # NO KEY: on PostgreSQL the lock then does not block the key-share lock that

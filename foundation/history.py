@@ -51,6 +51,71 @@ def history_write(
     )
 
 
+HISTORY_OWN = {"history_id", "history_date", "history_change_reason", "history_type"}
+
+
+def create_with_history(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    user=None,
+    reason: str = "",
+) -> None:
+    """``bulk_create(objs)`` and their creation history rows (``history_write``); the
+    objects get their primary keys.
+
+    On PostgreSQL both are one statement (the history rows copied from what the insert
+    returns): every order writes its lines this way, and two bulk inserts cost about a
+    seventh of an API order's CPU.
+    """
+    if not objs:
+        return
+    history_model = model.history.model
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_create(objs)
+        history_write(model, objs, history_type=CREATED, user=user, reason=reason)
+        return
+    date = timezone.now()
+    user = user if getattr(user, "is_authenticated", False) else None
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    tracked = {f.attname for f in history_model.tracked_fields}
+    copied = [f for f in history_model._meta.concrete_fields if f.attname in tracked]
+    unknown = (
+        {f.attname for f in history_model._meta.concrete_fields if f.attname not in tracked}
+        - HISTORY_OWN
+        - {"history_user_id"}
+    )
+    if unknown:  # a history field this copy would leave empty: write it the long way
+        raise ValueError(f"{history_model.__name__} has fields {sorted(unknown)}.")
+    quote = connection.ops.quote_name
+    pk = model._meta.pk.column
+    arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
+    columns = [quote(f.column) for f in copied]
+    own = ", ".join(
+        quote(history_model._meta.get_field(name).column)
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    )
+    sql = (
+        f"WITH made AS (INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) SELECT * FROM unnest({arrays}) "
+        f"RETURNING {', '.join(columns)}) "
+        f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(columns)}, {own}) "
+        f"SELECT {', '.join(columns)}, %s, %s, %s, %s FROM made ORDER BY {quote(pk)} "
+        f"RETURNING {quote(pk)}"
+    )
+    params = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs] for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, date, reason, CREATED, getattr(user, "pk", None)])
+        # Keys are handed out in the order of the rows: sorted, they are the objects'.
+        for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = key
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
 def delete_rows(model: type[models.Model], pks: Sequence) -> int:
     """Delete rows by primary key in one statement, sending no signals.
 

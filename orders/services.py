@@ -26,7 +26,13 @@ from django.db.models.functions import Concat
 
 from catalog.models import Product, StockMovement
 from catalog.services import StockMove, stock_lock, stock_move
-from foundation.history import CHANGED, CREATED, DELETED, delete_rows, history_write
+from foundation.history import (
+    CHANGED,
+    DELETED,
+    create_with_history,
+    delete_rows,
+    history_write,
+)
 from orders.models import (
     GIVE_BACK_REASONS,
     HOLDS_STOCK,
@@ -224,7 +230,6 @@ def order_held_stock(order: Order) -> dict[int, int]:
 # Writing an order ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def order_save(
     *,
     order: Order,
@@ -234,6 +239,7 @@ def order_save(
     remove: Sequence[OrderItem] = (),
     expected_version: int | None = None,
     reason: str = "",
+    savepoint: bool = True,
 ) -> Order:
     """Save ``order`` with its line changes; the receivers then move its stock once.
 
@@ -244,10 +250,14 @@ def order_save(
     order changed since is refused (``OrderChanged``); ``reason`` goes on the history rows
     (e.g. "API"). Raises ``TransitionRefused``,
     ``OrderInvalid`` or ``InsufficientStock``; then nothing of the save is kept.
+
+    Inside a transaction the save is a savepoint, so that a caller can go on after a
+    refusal (the order import collects every order's errors). ``savepoint=False`` is for a
+    caller whose transaction ends with any error (the API): two round trips less.
     """
     created = order.pk is None
     status_change = None
-    with order_writes():
+    with transaction.atomic(savepoint=savepoint), order_writes():
         if created:
             order_fill_shipping(order)
             if order.status != OrderStatus.PENDING:
@@ -323,8 +333,7 @@ def _write_lines(order: Order, *, user, add, change, remove, reason: str = "") -
     if add:
         for line in add:
             line.order = order
-        OrderItem.objects.bulk_create(add)
-        history_write(OrderItem, add, history_type=CREATED, user=user, reason=reason)
+        create_with_history(OrderItem, add, user=user, reason=reason)
 
 
 @transaction.atomic

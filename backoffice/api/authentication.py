@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from backoffice.models import ApiToken
 from backoffice.services import api_token_digest as digest
+from foundation.rows import row_by
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -36,7 +37,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The token has characters no key has.") from None
-        token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
+        token = row_by(ApiToken, "digest", digest(key), related="user")
         # The lookup is by digest; compare again in constant time all the same.
         if token is None or not hmac.compare_digest(token.digest, digest(key)):
             raise exceptions.AuthenticationFailed("Unknown API token.")

@@ -289,6 +289,30 @@ def test_idempotency_key_expires_after_the_kept_hours(api, products, settings):
     assert Order.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"external_reference": "SHOP-7", "status": "paid", "notes": "Gift wrap"},
+        {"placed_at": "2026-03-01T09:30:15.123456+02:00", "shipping_cost": "4.9"},
+        {
+            "customer": {"email": "New@Shop.test", "first_name": "N", "last_name": "C"},
+            "shipping_country": "FR",
+            "shipping_city": "Lyon",
+        },
+    ],
+)
+def test_the_answer_to_a_new_order_is_what_reading_it_gives(api, products, extra):
+    """The 201 body is made from memory (no read-back): it must equal the order's GET."""
+    make_customer("buyer@shop.test", city="Berlin", country="DE")
+    created = api.post(ORDERS, new_order(**extra), format="json")
+    assert created.status_code == 201, created.json()
+    got = api.get(ORDERS + created.json()["number"] + "/")
+    assert got.status_code == 200
+    assert created.json() == got.json()
+    assert created["ETag"] == got["ETag"]
+
+
 def test_order_create_queries_do_not_grow_with_lines(api, settings):
     """An API order of 1, 10 and 50 lines: the same queries, at most 25."""
     from django.db import connection
