@@ -125,10 +125,12 @@ class TokenOrUserThrottle(throttling.SimpleRateThrottle):
     """Requests per API token (rate "token"), per user (rate "user"), or per address ("anon").
 
     Counted in the shared cache, so every web process sees the same counts: one counter per
-    client and window of the rate's period (a minute for "/min"), raised by the cache's
-    atomic increment. DRF's own throttle keeps a list of every request's time, read and
-    written back whole: two processes writing at once lose each other's requests, and at
-    12,000 requests a minute each request moved a list of 12,000 times through the cache.
+    client and window of the rate's period (a minute for "/min"). In Redis, the cache of
+    production, the counter is raised atomically; in another cache it is read and written
+    back, and requests at the same moment may count once. DRF's own throttle keeps a list
+    of every request's time, read and written back whole even in Redis: two processes
+    writing at once lose each other's requests, and at 12,000 requests a minute each
+    request moved a list of 12,000 times through the cache.
     """
 
     scope = "user"
@@ -164,12 +166,12 @@ class TokenOrUserThrottle(throttling.SimpleRateThrottle):
             client = cache._cache.get_client(stored, write=True)
             _, count = client.pipeline().set(stored, 0, ex=timeout, nx=True).incr(stored).execute()
             return count
-        cache.add(key, 0, timeout=timeout)
-        try:
-            return cache.incr(key)
-        except ValueError:  # dropped between the two calls: the window just ended
-            cache.set(key, 1, timeout=timeout)
-            return 1
+        # Not cache.incr: elsewhere than Redis it writes the value back with the cache's
+        # default timeout (hours), and the counters of every client and minute would pile
+        # up and push other entries (import previews) out of a bounded cache.
+        count = (cache.get(key) or 0) + 1
+        cache.set(key, count, timeout=timeout)
+        return count
 
     def wait(self) -> float:
         return self.wait_seconds

@@ -28,7 +28,7 @@ def _statement(model: type[Model], column: str, related: str | None, vendor: str
         target = key.related_model
         tables.append(("t1", target))
         join = (
-            f" JOIN {quote(target._meta.db_table)} t1"
+            f" {'LEFT ' if key.null else ''}JOIN {quote(target._meta.db_table)} t1"
             f" ON t1.{quote(key.target_field.column)} = t0.{quote(key.column)}"
         )
     columns: list[str] = []
@@ -70,6 +70,6 @@ def row_by[M: Model](model: type[M], column: str, value, *, related: str | None 
             for convert in found:
                 values[index] = convert(values[index], col, connection)
         made.append(part_model.from_db(connection.alias, names, values))
-    if related is not None:
-        setattr(made[0], related, made[1])
+    if related is not None:  # None for a null key (the LEFT JOIN found nothing)
+        setattr(made[0], related, made[1] if made[1].pk is not None else None)
     return made[0]

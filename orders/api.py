@@ -385,12 +385,17 @@ def order_create(data: dict, *, user) -> Written:
         )
         written.append((item, sku, name))
     add = [item for item, _, _ in written]
-    if not reference:
-        return order_save(order=order, user=user, add=add, reason=API_HISTORY_REASON), written
+    if not reference:  # any refusal ends this request's transaction: no savepoint needed
+        saved = order_save(
+            order=order, user=user, add=add, reason=API_HISTORY_REASON, savepoint=False
+        )
+        return saved, written
     try:
         # A savepoint, so that the transaction can still look up who took the reference.
         with transaction.atomic():
-            order = order_save(order=order, user=user, add=add, reason=API_HISTORY_REASON)
+            order = order_save(
+                order=order, user=user, add=add, reason=API_HISTORY_REASON, savepoint=False
+            )
     except IntegrityError:  # the same reference, taken by a request running at the same time
         if Order.objects.filter(external_reference=reference).exists():
             raise _duplicate(reference) from None
@@ -400,7 +405,7 @@ def order_create(data: dict, *, user) -> Written:
 
 def _customer_find_or_create(values: dict, *, user) -> Customer:
     email = values["email"].strip().lower()
-    customer = Customer.objects.filter(email=email).first()
+    customer = row_by(Customer, "email", email)
     if customer is not None:
         return customer
     if not user.has_perm("orders.add_customer"):
@@ -409,7 +414,14 @@ def _customer_find_or_create(values: dict, *, user) -> Customer:
     customer.country = customer.country.upper()
     customer._history_user = user
     customer._change_reason = API_HISTORY_REASON
-    customer.save()
+    try:
+        with transaction.atomic():  # a savepoint: the order goes on if this one loses
+            customer.save()
+    except IntegrityError:  # made meanwhile by a request with the same new customer
+        found = row_by(Customer, "email", email)
+        if found is None:
+            raise
+        return found
     return customer
 
 

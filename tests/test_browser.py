@@ -72,6 +72,10 @@ def test_staff_day_in_a_real_browser(browser, live_server, shop, staff_password,
 
     # Create an order with two lines; the stock drops.
     s.go("/admin/orders/order/add/")
+    # An empty line's product picker has room for a product's name (it had shrunk to its
+    # arrow, and its drop-down with it).
+    empty_picker = s.page.locator("td.field-product .select2-container").first
+    assert empty_picker.bounding_box()["width"] >= 250, empty_picker.bounding_box()
     choose_autocomplete(s.page, "customer", "ada@shop.test")
     choose_autocomplete(s.page, "items-0-product", "RUN-1")
     s.page.fill("input[name='items-0-quantity']", "2")

@@ -4,11 +4,15 @@ A new token's key is shown once, on the page that answers the save, and never ag
 its digest is stored).
 """
 
+import secrets
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.widgets import UnfoldAdminIntegerFieldWidget
@@ -16,8 +20,17 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget
 from backoffice.models import ApiToken
 from backoffice.services import api_token_create, api_token_revoke
 
+SENT_KEPT = 24 * 60 * 60  # seconds a sent add form is remembered, against a resubmission
+
+
+def _sent_key(once: str) -> str:
+    return f"api-token-form-sent:{once}"
+
 
 class ApiTokenForm(forms.ModelForm):
+    # A random value per add form: the same form sent again (the browser reloading the page
+    # that shows the new key) is recognised instead of making a second live token.
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     expires_days = forms.IntegerField(
         required=False,
         min_value=1,
@@ -29,6 +42,11 @@ class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["user", "name"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("once", secrets.token_urlsafe(24))
 
 
 @admin.register(ApiToken)
@@ -43,12 +61,12 @@ class ApiTokenAdmin(UnfoldModelAdmin):
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ApiTokenForm
-            kwargs["fields"] = ["user", "name", "expires_days"]
+            kwargs["fields"] = ["user", "name", "expires_days", "once"]
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
-            return ["user", "name", "expires_days"]
+            return ["user", "name", "expires_days", "once"]
         return ["user", "name", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
@@ -93,6 +111,19 @@ class ApiTokenAdmin(UnfoldModelAdmin):
         revoked = api_token_revoke(tokens=queryset)
         self.message_user(request, f"{revoked} token(s) revoked.")
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        once = request.POST.get("once", "") if request.method == "POST" else ""
+        if object_id is None and once and cache.get(_sent_key(once)) is not None:
+            self.message_user(
+                request,
+                "This form was already sent: its token was made then, and its key shown "
+                "once. No second token was made. If the key was not kept, revoke that token "
+                "and make a new one.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:backoffice_apitoken_changelist"))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
         if change:
             obj.save(update_fields=["name"])
@@ -102,6 +133,8 @@ class ApiTokenAdmin(UnfoldModelAdmin):
             name=form.cleaned_data["name"],
             expires_days=form.cleaned_data.get("expires_days"),
         )
+        if once := form.cleaned_data.get("once"):
+            cache.set(_sent_key(once), token.pk, SENT_KEPT)
         obj.pk, obj._new_key = token.pk, key
 
     def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue=None):

@@ -1,12 +1,16 @@
 """The forms the back-office admin declares itself draw Unfold's inputs (border, background)."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from unfold import widgets as unfold_widgets
 
 from backoffice.admin.tokens import ApiTokenForm
 from backoffice.admin.users import RoleForm
+from backoffice.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +39,27 @@ def test_api_token_add_page_draws_expiry_as_an_unfold_input(admin_client_super):
     html = admin_client_super.get(reverse("admin:backoffice_apitoken_add")).content.decode()
     start = html.index('name="expires_days"')
     assert "border-base-200" in html[html.rindex("<input", 0, start) : html.index(">", start)]
+
+
+def test_the_token_add_form_sent_again_makes_no_second_token(admin_client_super, superuser):
+    """Reloading the page that shows a new key sends the same form again."""
+    url = reverse("admin:backoffice_apitoken_add")
+    html = admin_client_super.get(url).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', html).group(1)
+    form = {"user": superuser.pk, "name": "shop-bot", "once": once}
+
+    first = admin_client_super.post(url, form)
+    assert first.status_code == 200 and "API token created" in first.content.decode()
+    again = admin_client_super.post(url, form)
+
+    assert again.status_code == 302
+    assert again["Location"] == reverse("admin:backoffice_apitoken_changelist")
+    assert ApiToken.objects.filter(name="shop-bot").count() == 1
+    shown = [str(m) for m in get_messages(again.wsgi_request)]
+    assert any("already sent" in m and "No second token" in m for m in shown), shown
+    other = re.search(
+        r'name="once" value="([^"]+)"', admin_client_super.get(url).content.decode()
+    ).group(1)
+    assert other != once  # a new form: a new token
+    assert admin_client_super.post(url, {**form, "once": other}).status_code == 200
+    assert ApiToken.objects.filter(name="shop-bot").count() == 2

@@ -5,7 +5,10 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -199,3 +202,25 @@ def test_throttled_api_requests_are_429_with_retry_after(make_staff, settings, m
     assert [client.get(SCHEMA).status_code for _ in range(3)] == [200, 200, 429]
     _, other = api_token_create(user=make_staff("Read-only", username="ro2"), name="another")
     assert token_client(other).get(SCHEMA).status_code == 200  # counted per token
+
+
+def test_throttle_counters_expire_with_their_window_in_the_database_cache(make_staff):
+    """Not with the cache's default timeout (6 hours): a counter per client and minute
+    would fill the bounded cache and push out the import previews kept there."""
+    assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    _, key = api_token_create(user=make_staff("Read-only"), name="counted")
+    client = token_client(key)
+    for _ in range(3):
+        assert client.get(SCHEMA).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cache_key, expires FROM backoffice_cache WHERE cache_key LIKE %s",
+            ["%throttle_token%"],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 1  # one counter for the token's minute
+    expires = rows[0][1]
+    if timezone.is_naive(expires):  # MariaDB's column, read raw
+        expires = timezone.make_aware(expires, timezone.get_current_timezone())
+    assert expires - timezone.now() <= timedelta(seconds=61)
+    assert cache.get(rows[0][0].split(":", 2)[2]) == 3

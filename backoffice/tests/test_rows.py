@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from backoffice.models import ApiToken
 from backoffice.services import api_token_create
-from catalog.models import Product
+from catalog.models import Product, StockMovement
+from catalog.services import stock_adjust
 from catalog.tests.factories import make_product
 from foundation.rows import row_by
 from orders.models import Customer
@@ -47,3 +48,16 @@ def test_decimals_dates_and_nulls_come_back_typed():
     found = row_by(Customer, "email", "Row@Shop.test")
     assert (found and fields(found)) == (as_queryset and fields(as_queryset))
     assert row_by(Customer, "email", "nobody@shop.test") is None
+
+
+def test_a_null_foreign_key_gives_the_row_with_no_related_object(superuser):
+    product = make_product("ROW-2", stock=0)
+    by_nobody = stock_adjust(product=product, quantity=3, reason=StockMovement.Reason.ADJUSTMENT)
+    by_admin = stock_adjust(
+        product=product, quantity=2, reason=StockMovement.Reason.ADJUSTMENT, user=superuser
+    )
+
+    found = row_by(StockMovement, "id", by_nobody.pk, related="created_by")
+    assert found is not None and found.created_by is None and found.quantity == 3
+    found = row_by(StockMovement, "id", by_admin.pk, related="created_by")
+    assert found.created_by == superuser and found.created_by.username == superuser.username
