@@ -160,8 +160,9 @@ class TokenOrUserThrottle(throttling.SimpleRateThrottle):
         the cache after ``timeout`` seconds) and return it."""
         cache = caches[DEFAULT_CACHE_ALIAS]  # what DRF's throttles count in
         if isinstance(cache, RedisCache):
-            # Both commands in one round trip. Through the cache API, add and incr are
-            # three (incr checks that the key exists first), on every API request.
+            # Both commands in one round trip, through the redis-py client that Django's
+            # RedisCache keeps (as ``_cache``). Through the cache API, add and incr are
+            # three round trips (incr checks that the key exists first), on every request.
             stored = cache.make_and_validate_key(key)
             client = cache._cache.get_client(stored, write=True)
             _, count = client.pipeline().set(stored, 0, ex=timeout, nx=True).incr(stored).execute()
