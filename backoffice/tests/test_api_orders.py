@@ -8,7 +8,7 @@ from catalog.tests.factories import make_product
 from orders.models import Customer, Order, OrderEvent, OrderItem, OrderStatus
 from orders.services import order_stock_reconcile
 from orders.tests.factories import make_customer, make_order
-from orders.tests.test_order_queries import expected
+from orders.tests.queries import expected
 
 pytestmark = pytest.mark.django_db
 
@@ -339,7 +339,7 @@ def test_order_create_queries_do_not_grow_with_lines(api, settings):
         counts.append(len(queries))
     # PostgreSQL: token, customer, products, number, order + history, lines + history,
     # lock, counters + ledger, rollups, BEGIN and COMMIT. Elsewhere each "+" is two
-    # statements, and so are the rollups (orders.tests.test_order_queries.expected).
+    # statements, and so are the rollups (orders.tests.queries.expected).
     assert counts[0] == counts[1] == counts[2] == expected(11), counts
 
 

@@ -3,31 +3,17 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from catalog.models import StockMovement
 from catalog.tests.factories import make_product
 from orders.models import Order, OrderItem
-from orders.services import order_numbers_from_sequence, order_save
+from orders.services import order_save
 from orders.tests.factories import make_customer, order_payload
+from orders.tests.queries import expected
 
 pytestmark = pytest.mark.django_db
 
 LINES = [1, 10, 50]
-
-
-def expected(postgresql: int) -> int:
-    """The count on PostgreSQL, plus what the other databases do differently.
-
-    Elsewhere the counters and the ledger rows are two statements (one on PostgreSQL), and
-    so are a new order and its history row, the lines and theirs, and the two rollup
-    upserts;
-    the counter row costs one query more than a sequence (upsert + read: SQLite, MySQL);
-    MySQL and MariaDB lock the products once more before writing lines (``stock_lock``).
-    """
-    if connection.vendor == "postgresql":
-        return postgresql
-    return postgresql + 4 + (not order_numbers_from_sequence()) + (connection.vendor == "mysql")
 
 
 @pytest.fixture
