@@ -32,6 +32,7 @@ class ApiTokenForm(forms.ModelForm):
     # that shows the new key) is recognised instead of making a second live token.
     once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     expires_days = forms.IntegerField(
+        label="Expires in (days)",
         required=False,
         min_value=1,
         max_value=3650,

@@ -34,13 +34,22 @@ class StockMovementAdmin(ExportAdmin):
     readonly_fields = fields
     list_filter = [("reason", ChoicesDropdownFilter), ("created_at", RangeDateTimeFilter)]
     search_fields = ["=product__sku", "^reference"]
-    search_help_text = "Exact SKU, or the start of a reference (order:ORD-000042, import:…)."
+    search_help_text = "Exact SKU, an order number, or the start of a reference (import:…)."
     list_select_related = ["product", "created_by"]
     date_hierarchy = None
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StockMovement]:
         return super().get_queryset(request).select_related("product", "created_by")
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and ":" not in term and not any(c.isspace() for c in term):
+            # Staff type the order number they see (ORD-000042); the ledger's reference
+            # for it is order:ORD-000042. A prefix, so the reference index serves it.
+            found = found | queryset.filter(reference__istartswith=f"order:{term}")
+        return found, may_have_duplicates
 
     def get_list_display(self, request: HttpRequest) -> list:
         # A reference leads to its record for those who may open it; plain text otherwise.

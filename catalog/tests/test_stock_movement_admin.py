@@ -35,3 +35,22 @@ def test_stock_movement_admin_searches_sku_and_reference(admin_client_super):
 
     assert found("FIND-ME") == [product.pk]
     assert found("count:2026") == [other.pk]
+
+
+def test_the_ledger_is_found_by_the_order_number_staff_see(admin_client_super):
+    """The reference is order:ORD-000042; staff type ORD-000042 (or its start)."""
+    product = make_product("MUG", stock=5)
+    StockMovement.objects.filter(product=product).update(reference="order:ORD-000042")
+    other = make_product("TEE", stock=1)
+    StockMovement.objects.filter(product=other).update(reference="order:ORD-000043")
+    url = reverse("admin:catalog_stockmovement_changelist")
+
+    def found(term: str) -> list[int]:
+        response = admin_client_super.get(url, {"q": term})
+        return sorted(m.product_id for m in response.context["cl"].result_list)
+
+    assert found("ORD-000042") == [product.pk]
+    assert found("ord-00004") == sorted([product.pk, other.pk])
+    assert found("order:ORD-000043") == [other.pk]
+    assert found("MUG") == [product.pk]  # the SKU still
+    assert found("000042") == []  # a start, not any part
