@@ -28,7 +28,7 @@ from foundation.api import (
 )
 from foundation.rows import row_by
 from orders.models import MAX_MONEY, Customer, Order, OrderItem, OrderStatus
-from orders.services import order_save, order_transition
+from orders.services import customer_create, order_save, order_transition
 
 MAX_LINES = 1000
 
@@ -385,19 +385,15 @@ def order_create(data: dict, *, user) -> Written:
         )
         written.append((item, sku, name))
     add = [item for item, _, _ in written]
-    if not reference:  # any refusal ends this request's transaction: no savepoint needed
-        saved = order_save(
-            order=order, user=user, add=add, reason=API_HISTORY_REASON, savepoint=False
-        )
-        return saved, written
     try:
-        # A savepoint, so that the transaction can still look up who took the reference.
-        with transaction.atomic():
+        # Any refusal ends this request's transaction, so no savepoint is needed, but for
+        # a reference: then the transaction must still look up who took it.
+        with transaction.atomic(savepoint=bool(reference)):
             order = order_save(
                 order=order, user=user, add=add, reason=API_HISTORY_REASON, savepoint=False
             )
     except IntegrityError:  # the same reference, taken by a request running at the same time
-        if Order.objects.filter(external_reference=reference).exists():
+        if reference and Order.objects.filter(external_reference=reference).exists():
             raise _duplicate(reference) from None
         raise
     return order, written
@@ -410,19 +406,8 @@ def _customer_find_or_create(values: dict, *, user) -> Customer:
         return customer
     if not user.has_perm("orders.add_customer"):
         raise exceptions.PermissionDenied("Your role may not add customers.")
-    customer = Customer(**{**values, "email": email})
-    customer.country = customer.country.upper()
-    customer._history_user = user
-    customer._change_reason = API_HISTORY_REASON
-    try:
-        with transaction.atomic():  # a savepoint: the order goes on if this one loses
-            customer.save()
-    except IntegrityError:  # made meanwhile by a request with the same new customer
-        found = row_by(Customer, "email", email)
-        if found is None:
-            raise
-        return found
-    return customer
+    values = {**values, "email": email, "country": values.get("country", "").upper()}
+    return customer_create(values=values, user=user, reason=API_HISTORY_REASON)
 
 
 def _order_queryset() -> QuerySet[Order]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, F, IntegerField, Sum, Value
 from django.db.models.functions import Concat
 
@@ -33,11 +33,13 @@ from foundation.history import (
     delete_rows,
     history_write,
 )
+from foundation.rows import row_by
 from orders.models import (
     GIVE_BACK_REASONS,
     HOLDS_STOCK,
     MAX_MONEY,
     ORDER_NUMBER_SEQUENCE,
+    Customer,
     Order,
     OrderEvent,
     OrderItem,
@@ -225,6 +227,29 @@ def order_held_stock(order: Order) -> dict[int, int]:
         .values_list("product_id", "moved")
     )
     return {product_id: -moved for product_id, moved in rows if moved}
+
+
+# Customers -------------------------------------------------------------------------------
+
+
+def customer_create(*, values: dict, user, reason: str) -> Customer:
+    """Save a new customer from ``values``, with a history row naming ``user`` and ``reason``.
+
+    If a customer with the same email was saved meanwhile (two orders for one new customer
+    at the same moment), that one is returned and nothing is written: both orders go on.
+    """
+    customer = Customer(**values)
+    customer._history_user = user if getattr(user, "is_authenticated", False) else None
+    customer._change_reason = reason
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            customer.save()
+    except IntegrityError:
+        found = row_by(Customer, "email", customer.email)  # save() lower-cased it
+        if found is None:
+            raise
+        return found
+    return customer
 
 
 # Writing an order ------------------------------------------------------------------------

@@ -114,7 +114,8 @@ class ApiTokenAdmin(UnfoldModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         once = request.POST.get("once", "") if request.method == "POST" else ""
-        if object_id is None and once and cache.get(_sent_key(once)) is not None:
+        sent = object_id is None and 0 < len(once) <= 64  # the form's own values only
+        if sent and cache.get(_sent_key(once)) is not None:
             self.message_user(
                 request,
                 "This form was already sent: its token was made then, and its key shown "
